@@ -1,0 +1,2 @@
+import EventStream
+import Testing

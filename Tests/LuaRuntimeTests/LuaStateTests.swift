@@ -1,0 +1,2 @@
+import LuaRuntime
+import Testing
