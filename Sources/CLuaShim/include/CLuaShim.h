@@ -40,6 +40,7 @@ typedef struct cluashim_vm {
     int budget_enabled;    ///< the count hook is installed
     cluashim_dispatch dispatch;
     cluashim_release release;
+    void *owner;           ///< the host object that owns this VM (unretained)
 } cluashim_vm;
 
 /// A new state whose allocations are accounted in a fresh `cluashim_vm`
@@ -129,6 +130,7 @@ static inline void cluashim_call(lua_State *L, int nargs, int nresults) { lua_ca
 static inline int cluashim_getmetatable_named(lua_State *L, const char *tname) {
     return luaL_getmetatable(L, tname);
 }
+static inline void cluashim_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 static inline int cluashim_loadbuffer(lua_State *L, const char *buff, size_t sz, const char *name) {
     return luaL_loadbufferx(L, buff, sz, name, "t");
 }
