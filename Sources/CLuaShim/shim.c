@@ -243,7 +243,7 @@ void *cluashim_hostyield_marker(void) { return &hostyield_marker; }
 // MARK: - Userdata carrying an id
 
 void cluashim_push_iduserdata(lua_State *L, int64_t id, const char *tname) {
-    int64_t *p = lua_newuserdatauv(L, sizeof(int64_t), 0);
+    int64_t *p = lua_newuserdatauv(L, sizeof(int64_t), 1);
     *p = id;
     luaL_setmetatable(L, tname);
 }
@@ -256,6 +256,15 @@ int64_t cluashim_to_iduserdata(lua_State *L, int idx, const char *tname, int *ok
 
 // MARK: - Sandbox libraries
 
+// `require(name)`, run protected. Opening the package library (below) always
+// defines the global `require`; a sandbox removes it again afterwards.
+static int preload_require(lua_State *L) {
+    lua_getglobal(L, "require");
+    lua_insert(L, 1);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
 static int text_only_load(lua_State *L) {
     lua_settop(L, 4);
     lua_pushliteral(L, "t");
@@ -264,6 +273,22 @@ static int text_only_load(lua_State *L) {
     lua_insert(L, 1);
     lua_call(L, 4, LUA_MULTRET);
     return lua_gettop(L);
+}
+
+int cluashim_preload(lua_State *L, const char *name) {
+    luaL_requiref(L, LUA_LOADLIBNAME, luaopen_package, 0);
+    lua_getfield(L, -1, "loaded");
+    lua_getfield(L, -1, name);
+    int found = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!found) {
+        lua_pushcfunction(L, preload_require);
+        lua_pushstring(L, name);
+        found = lua_pcall(L, 1, 0, 0) == LUA_OK;
+        if (!found) lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+    return found;
 }
 
 void cluashim_open_safe_libs(lua_State *L) {

@@ -21,6 +21,8 @@ public struct LuaStack {
     public var top: Int32 { lua_gettop(L) }
     public func setTop(_ index: Int32) { lua_settop(L, index) }
     public func pop(_ count: Int32 = 1) { cluashim_pop(L, count) }
+    /// Removes the value at `index`, shifting those above it down.
+    public func remove(_ index: Int32) { cluashim_remove(L, index) }
     public func absolute(_ index: Int32) -> Int32 { lua_absindex(L, index) }
     /// Makes room for `count` more values; false when the stack cannot grow.
     public func reserve(_ count: Int32) -> Bool { lua_checkstack(L, count) != 0 }
@@ -225,6 +227,26 @@ public struct LuaStack {
         rawSet(table, name)
     }
 
+    /// Table traversal (`lua_next`): pops a key, pushes the next key and its value;
+    /// false (pushing nothing) after the last. Start with a nil key.
+    public func next(_ table: Int32) -> Bool {
+        lua_next(L, table) != 0
+    }
+
+    /// Pops the top value into the registry as `registry[name]` (how named
+    /// metatables are found).
+    public func setRegistry(_ name: String) {
+        lua_setfield(L, cluashim_registryindex(), name)
+    }
+
+    /// Pops the top value into `package.loaded[name]`, so `require(name)` returns it.
+    public func setLoaded(_ name: String) {
+        lua_getfield(L, cluashim_registryindex(), LUA_LOADED_TABLE)
+        lua_rotate(L, -2, 1)
+        lua_setfield(L, -2, name)
+        pop()
+    }
+
     /// Pushes the global table.
     public func pushGlobals() {
         lua_rawgeti(L, cluashim_registryindex(), cluashim_ridx_globals())
@@ -243,7 +265,8 @@ public struct LuaStack {
         lua_setmetatable(L, index)
     }
 
-    /// Pushes a userdata holding `id` whose metatable is the one registered as `metatable`.
+    /// Pushes a userdata holding `id` and one user value (nil at first), whose metatable is
+    /// the one registered as `metatable`.
     public func pushUserdata(id: Int, metatable: String) {
         cluashim_push_iduserdata(L, Int64(id), metatable)
     }
@@ -255,7 +278,26 @@ public struct LuaStack {
         return ok != 0 ? Int(id) : nil
     }
 
+    /// Pushes the user value of the userdata at `index` (see `pushUserdata`).
+    @discardableResult
+    public func pushUserValue(at index: Int32) -> LuaType {
+        LuaType(rawValue: lua_getiuservalue(L, index, 1)) ?? .none
+    }
+
+    /// Pops the top value into the user value of the userdata at `index`.
+    public func setUserValue(at index: Int32) {
+        let index = absolute(index)
+        lua_setiuservalue(L, index, 1)
+    }
+
     // MARK: References
+
+    /// The function at `index`, held by reference; nil if it is not a function.
+    public func function(at index: Int32) -> LuaFunction? {
+        guard type(at: index) == .function else { return nil }
+        pushValue(at: index)
+        return LuaFunction(reference: reference())
+    }
 
     /// Anchors the top value in the registry and pops it.
     public func reference() -> LuaReference {

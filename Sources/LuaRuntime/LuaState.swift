@@ -21,17 +21,22 @@ public final class LuaState {
         public var libraries: Libraries
         /// Directories `require` searches before the standard path (`dir/?.lua`, `dir/?/init.lua`).
         public var searchPaths: [String]
+        /// Modules loaded into `package.loaded` at creation, also in a sandbox
+        /// (where the script itself cannot `require`): read them with `loadedModule(_:)`.
+        public var preload: [String]
 
         public init(
             memoryLimit: Int? = nil,
             runLimit: Duration? = nil,
             libraries: Libraries = .standard,
-            searchPaths: [String] = []
+            searchPaths: [String] = [],
+            preload: [String] = []
         ) {
             self.memoryLimit = memoryLimit
             self.runLimit = runLimit
             self.libraries = libraries
             self.searchPaths = searchPaths
+            self.preload = preload
         }
     }
 
@@ -71,6 +76,10 @@ public final class LuaState {
         if configuration.libraries == .standard, !configuration.searchPaths.isEmpty {
             try prependSearchPaths(configuration.searchPaths)
         }
+        for module in configuration.preload where cluashim_preload(L, module) == 0 {
+            throw LuaError(kind: .file, message: "module '\(module)' not found")
+        }
+        if configuration.libraries == .sandbox { setGlobal("require", nil) }
         if configuration.runLimit != nil { cluashim_enable_budget(L) }
     }
 
@@ -151,12 +160,19 @@ public final class LuaState {
         return (0..<count).map { stack.value(at: base + 1 + $0) }
     }
 
-    /// Calls the function below the top `argumentCount` values of the main stack, in
-    /// protected mode, under the memory cap and run budget. On success the results
-    /// replace the function and arguments and their count is returned; on failure
-    /// the stack is back where it was below the function.
-    public func protectedCall(argumentCount: Int32, resultCount: Int32 = LUA_MULTRET) throws(LuaError) -> Int32 {
-        let L = handle
+    /// Calls the function below the top `argumentCount` values of `stack` (the main
+    /// thread's by default), in protected mode, under the memory cap and run budget.
+    /// On success the results replace the function and arguments and their count is
+    /// returned; on failure the stack is back where it was below the function.
+    ///
+    /// From a Swift function called by Lua, pass the stack it was given.
+    public func protectedCall(
+        on stack: LuaStack? = nil,
+        argumentCount: Int32,
+        resultCount: Int32 = LUA_MULTRET
+    ) throws(LuaError) -> Int32 {
+        let stack = stack ?? self.stack
+        let L = stack.L
         let functionIndex = lua_gettop(L) - argumentCount
         cluashim_pushcfunction(L, cluashim_msghandler)
         lua_rotate(L, functionIndex, 1)
@@ -209,6 +225,15 @@ public final class LuaState {
         stack.push(value)
         stack.rawSet(-2, name)
         stack.pop()
+    }
+
+    /// A module in `package.loaded` (nil if not loaded), read without running Lua.
+    public func loadedModule(_ name: String) -> LuaValue {
+        let stack = self.stack
+        lua_getfield(handle, cluashim_registryindex(), LUA_LOADED_TABLE)
+        stack.rawGet(-1, name)
+        defer { stack.pop(2) }
+        return stack.value(at: -1)
     }
 
     /// Makes `body` the global function `name`.

@@ -95,7 +95,11 @@ void cluashim_install_pcall(lua_State *L);
 /// binary chunks), string, table, math, utf8, coroutine and `os` with time, date, clock.
 void cluashim_open_safe_libs(lua_State *L);
 
-/// Pushes a full userdata holding `id`, with the metatable registered as `tname`.
+/// Loads module `name` into `package.loaded`, opening the package library (and
+/// with it the global `require`) if needed. Returns 0 if it cannot be loaded.
+int cluashim_preload(lua_State *L, const char *name);
+
+/// Pushes a full userdata holding `id` and one user value, with the metatable registered as `tname`.
 void cluashim_push_iduserdata(lua_State *L, int64_t id, const char *tname);
 /// The id inside the userdata at `idx` if it has metatable `tname`; else 0 and *ok = 0.
 int64_t cluashim_to_iduserdata(lua_State *L, int idx, const char *tname, int *ok);
