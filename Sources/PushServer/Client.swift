@@ -1,0 +1,31 @@
+/// A stream client as the hub knows it: its request, its state and its topics.
+/// Confined to the hub's control loop.
+public final class Client {
+    public enum State: Equatable, Sendable {
+        /// Connected; no response sent yet, so it can still be denied.
+        case pending
+        /// The stream is open.
+        case open
+        /// Closed by the server or gone: sends are ignored.
+        case closed
+    }
+
+    public let id: Int
+    public let request: Request
+    public internal(set) var state: State = .pending
+    /// The topics it receives, its path among them once open.
+    public internal(set) var topics: Set<String> = []
+    let shard: Int
+
+    init(id: Int, request: Request, shard: Int) {
+        self.id = id
+        self.request = request
+        self.shard = shard
+    }
+
+    /// Whether sends still reach it.
+    public var isConnected: Bool { state != .closed }
+}
+
+@available(*, unavailable)
+extension Client: Sendable {}

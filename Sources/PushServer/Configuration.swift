@@ -1,0 +1,31 @@
+import NIOCore
+
+extension PushServer {
+    /// Settings of the server, with the defaults `ssescript serve` uses.
+    public struct Configuration: Sendable {
+        /// Address to listen on. Default `127.0.0.1`: a prototyping tool is not exposed by accident.
+        public var host: String = "127.0.0.1"
+        /// Port to listen on; 0 picks a free one.
+        public var port: Int = 8080
+        /// Comment sent on a stream idle this long. Default 15 s.
+        public var heartbeat: TimeAmount = .seconds(15)
+        /// Bytes that may wait in the server for one slow client before it is
+        /// disconnected. Default 1 MiB.
+        public var clientBuffer: Int = 1 << 20
+        /// Largest request body accepted (`413` past it). Default 1 MiB.
+        public var maxBody: Int = 1 << 20
+        /// Largest request head accepted (`431` past it). Default 16 KiB.
+        public var maxHead: Int = 16 << 10
+        /// Most streams open at once (`503` past it). Default 100,000.
+        public var maxClients: Int = 100_000
+        /// A connection that has not completed a request in this time is closed
+        /// (slow-loris); also the keep-alive idle limit. Default 30 s.
+        public var requestTimeout: TimeAmount = .seconds(30)
+        /// Listen backlog. Default 4096, the most this machine's kernel allows.
+        public var backlog: Int32 = 4096
+        /// I/O threads; nil for one per core.
+        public var ioThreads: Int? = nil
+
+        public init() {}
+    }
+}

@@ -1,0 +1,47 @@
+import EventStream
+import NIOCore
+
+/// An event encoded once for all its subscribers.
+///
+/// `chunked` is the whole HTTP/1.1 chunk (`<hex size>\r\n<event>\r\n`): the chunk size
+/// is the same for every client, so the framing is done once too. `payload` is the
+/// event alone, a slice of the same storage, for close-delimited (HTTP/1.0) streams.
+public struct Frame: Sendable {
+    public let chunked: ByteBuffer
+    public let payload: ByteBuffer
+
+    /// Room left before the event for the chunk-size line: 16 hex digits and CRLF.
+    private static let headerRoom = 18
+
+    /// Encodes `event`; throws (naming the field) when it cannot be written.
+    public init(_ event: ServerSentEvent, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(EventEncodingError) {
+        var buffer = allocator.buffer(capacity: Self.headerRoom + 64 + (event.data?.utf8.count ?? 0))
+        buffer.moveWriterIndex(forwardBy: Self.headerRoom)
+        try buffer.writeServerSentEvent(event)
+        self.init(framing: buffer)
+    }
+
+    /// Frames the raw event bytes `text` (already in event-stream format).
+    public init(raw text: String, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        var buffer = allocator.buffer(capacity: Self.headerRoom + text.utf8.count + 2)
+        buffer.moveWriterIndex(forwardBy: Self.headerRoom)
+        buffer.writeString(text)
+        self.init(framing: buffer)
+    }
+
+    /// `buffer` holds `headerRoom` unused bytes, then the event.
+    private init(framing buffer: ByteBuffer) {
+        var buffer = buffer
+        let length = buffer.writerIndex - Self.headerRoom
+        payload = buffer.getSlice(at: Self.headerRoom, length: length)!
+        let header = String(length, radix: 16) + "\r\n"
+        let start = Self.headerRoom - header.utf8.count
+        buffer.setString(header, at: start)
+        buffer.writeStaticString("\r\n")
+        buffer.moveReaderIndex(to: start)
+        chunked = buffer
+    }
+
+    /// Whether the event wrote no bytes at all.
+    public var isEmpty: Bool { payload.readableBytes == 0 }
+}

@@ -1,0 +1,259 @@
+import EventStream
+import NIOCore
+import NIOHTTP1
+
+/// What the server asks of the application (the script host). Called on the hub's loop.
+public protocol PushApplication: AnyObject {
+    /// A stream client's request is complete. Send, subscribe or deny now; if the
+    /// client is still pending when this returns, the hub opens its stream.
+    func hub(_ hub: Hub, didConnect client: Client)
+    /// The client went away (its peer closed, or it was too slow). Not called for
+    /// clients the application closed or denied itself.
+    func hub(_ hub: Hub, didDisconnect client: Client)
+    /// A request for a plain HTTP endpoint; answer it with `hub.respond(to:with:)`.
+    func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange)
+}
+
+/// A plain HTTP request waiting for its response.
+public struct Exchange: Sendable {
+    let connection: Int
+    let keepAlive: Bool
+    let version: HTTPVersion
+    let origin: String?
+}
+
+/// The server's state that the application acts on: stream clients, topics, and
+/// the instructions on their way to the I/O loops.
+///
+/// Every method runs on `loop`, the control loop (in ssescript the script loop),
+/// so nothing here is locked: each I/O loop gets the hub's instructions in
+/// batches, in order, with one `execute` per loop and batch. An event is encoded
+/// once and the same bytes go to every subscriber.
+public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted in each entry point
+    public let loop: EventLoop
+    public weak var application: PushApplication?
+    let configuration: PushServer.Configuration
+    let shards: [Shard]
+    let allocator = ByteBufferAllocator()
+    private var streams: [Int: Client] = [:]
+    private var topics: [String: Topic] = [:]
+    private var outboxes: [[ShardOp]]
+    private var flushScheduled = false
+
+    init(loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard]) {
+        self.loop = loop
+        self.configuration = configuration
+        self.shards = shards
+        self.outboxes = Array(repeating: [], count: shards.count)
+    }
+
+    // MARK: Clients
+
+    /// The connected stream client with this id.
+    public func client(_ id: Int) -> Client? { streams[id] }
+
+    /// Every connected stream client.
+    public var clients: Dictionary<Int, Client>.Values { streams.values }
+
+    /// How many stream clients are connected, or subscribed to `topic`.
+    public func count(topic: String? = nil) -> Int {
+        guard let topic else { return streams.count }
+        return topics[topic]?.subscribers.count ?? 0
+    }
+
+    /// Opens a pending client's stream: response head, first comment, and its
+    /// subscriptions (its path and any made while it was pending).
+    public func open(_ client: Client) {
+        loop.preconditionInEventLoop()
+        guard client.state == .pending else { return }
+        client.state = .open
+        enqueue(.open(connection: client.id), on: client.shard)
+        let wanted = client.topics.union([client.request.path])
+        client.topics = []
+        for topic in wanted.sorted() { subscribe(client, to: topic) }
+    }
+
+    /// Sends `event` to one client, opening its stream first if needed. False when
+    /// the client is gone; throws, sending nothing, when the event cannot be encoded.
+    @discardableResult
+    public func send(_ event: ServerSentEvent, to client: Client) throws(EventEncodingError) -> Bool {
+        let frame = try Frame(event, allocator: allocator)
+        return send(frame, to: client)
+    }
+
+    /// Sends an encoded event to one client, opening its stream first if needed.
+    @discardableResult
+    public func send(_ frame: Frame, to client: Client) -> Bool {
+        loop.preconditionInEventLoop()
+        guard client.isConnected else { return false }
+        open(client)
+        if !frame.isEmpty { enqueue(.send(connection: client.id, frame), on: client.shard) }
+        return true
+    }
+
+    /// Answers a pending client with a plain HTTP error instead of a stream (a
+    /// browser's `EventSource` does not reconnect after it). False if the stream
+    /// has already started or the client is gone.
+    @discardableResult
+    public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
+        loop.preconditionInEventLoop()
+        guard client.state == .pending else { return false }
+        forget(client)
+        let response = Response(status: status, text: message)
+        let keepAlive = client.request.keepAlive
+        let bytes = response.encoded(version: client.request.version, keepAlive: keepAlive, allocator: allocator)
+        enqueue(.respond(connection: client.id, bytes, keepAlive: keepAlive), on: client.shard)
+        return true
+    }
+
+    /// Ends a client's stream cleanly (opening it first if nothing was sent).
+    public func close(_ client: Client) {
+        loop.preconditionInEventLoop()
+        guard client.isConnected else { return }
+        open(client)
+        forget(client)
+        enqueue(.close(connection: client.id), on: client.shard)
+    }
+
+    // MARK: Topics
+
+    /// Adds `topic` to what `client` receives.
+    public func subscribe(_ client: Client, to topic: String) {
+        loop.preconditionInEventLoop()
+        guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
+        topics[topic, default: Topic(shardCount: shards.count)].add(client)
+        enqueue(.subscribe(connection: client.id, topic: topic), on: client.shard)
+    }
+
+    /// Removes `topic` from what `client` receives.
+    public func unsubscribe(_ client: Client, from topic: String) {
+        loop.preconditionInEventLoop()
+        guard client.topics.remove(topic) != nil, client.state == .open else { return }
+        removeSubscriber(client, from: topic)
+        enqueue(.unsubscribe(connection: client.id, topic: topic), on: client.shard)
+    }
+
+    /// Sends `event` to every subscriber of `topic`; returns how many there are.
+    @discardableResult
+    public func publish(_ event: ServerSentEvent, to topic: String) throws(EventEncodingError) -> Int {
+        let frame = try Frame(event, allocator: allocator)
+        return publish(frame, to: topic)
+    }
+
+    /// Sends an encoded event to every subscriber of `topic`; returns how many there are.
+    @discardableResult
+    public func publish(_ frame: Frame, to topic: String) -> Int {
+        loop.preconditionInEventLoop()
+        guard let subscribers = topics[topic], !frame.isEmpty else { return 0 }
+        for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
+            enqueue(.publish(topic: topic, frame), on: shard)
+        }
+        return subscribers.subscribers.count
+    }
+
+    /// Sends `event` to every open stream; returns how many there are.
+    @discardableResult
+    public func broadcast(_ event: ServerSentEvent) throws(EventEncodingError) -> Int {
+        loop.preconditionInEventLoop()
+        let frame = try Frame(event, allocator: allocator)
+        guard !frame.isEmpty else { return 0 }
+        for shard in shards.indices { enqueue(.broadcast(frame), on: shard) }
+        return streams.values.lazy.filter { $0.state == .open }.count
+    }
+
+    // MARK: Plain HTTP
+
+    /// Sends the response to a plain HTTP request.
+    public func respond(to exchange: Exchange, with response: Response) {
+        loop.preconditionInEventLoop()
+        var response = response
+        if let origin = exchange.origin { response.headers.append(contentsOf: corsHeaders(origin: origin)) }
+        let bytes = response.encoded(version: exchange.version, keepAlive: exchange.keepAlive, allocator: allocator)
+        enqueue(
+            .respond(connection: exchange.connection, bytes, keepAlive: exchange.keepAlive),
+            on: shardIndex(of: exchange.connection)
+        )
+    }
+
+    func corsHeaders(origin: String) -> [(String, String)] {
+        [("Access-Control-Allow-Origin", "*")]
+    }
+
+    // MARK: From the I/O loops
+
+    func connected(_ request: Request, connection: Int) {
+        loop.preconditionInEventLoop()
+        let client = Client(id: connection, request: request, shard: shardIndex(of: connection))
+        streams[connection] = client
+        application?.hub(self, didConnect: client)
+        if client.state == .pending { open(client) }
+    }
+
+    func disconnected(connection: Int) {
+        loop.preconditionInEventLoop()
+        guard let client = streams[connection] else { return }
+        forget(client)
+        application?.hub(self, didDisconnect: client)
+    }
+
+    func received(_ request: Request, exchange: Exchange) {
+        loop.preconditionInEventLoop()
+        guard let application else {
+            return respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no application"))
+        }
+        application.hub(self, didReceive: request, exchange: exchange)
+    }
+
+    // MARK: Internals
+
+    /// Drops a client from the hub's books; its connection is told separately.
+    private func forget(_ client: Client) {
+        client.state = .closed
+        streams[client.id] = nil
+        for topic in client.topics { removeSubscriber(client, from: topic) }
+    }
+
+    private func removeSubscriber(_ client: Client, from topic: String) {
+        guard var entry = topics[topic] else { return }
+        entry.remove(client)
+        topics[topic] = entry.subscribers.isEmpty ? nil : entry
+    }
+
+    func shardIndex(of connection: Int) -> Int { connection % shards.count }
+
+    private func enqueue(_ op: ShardOp, on shard: Int) {
+        outboxes[shard].append(op)
+        if !flushScheduled {
+            flushScheduled = true
+            loop.execute { self.flush() }
+        }
+    }
+
+    /// Hands every pending instruction to its I/O loop: one `execute` per loop.
+    public func flush() {
+        loop.preconditionInEventLoop()
+        flushScheduled = false
+        for index in outboxes.indices where !outboxes[index].isEmpty {
+            let ops = outboxes[index]
+            outboxes[index].removeAll(keepingCapacity: true)
+            let shard = shards[index]
+            shard.loop.execute { shard.apply(ops) }
+        }
+    }
+}
+
+/// The subscribers of one topic, counted per I/O loop so a publish skips loops with none.
+struct Topic {
+    private(set) var subscribers: Set<Int> = []
+    private(set) var perShard: [Int]
+
+    init(shardCount: Int) { perShard = Array(repeating: 0, count: shardCount) }
+
+    mutating func add(_ client: Client) {
+        if subscribers.insert(client.id).inserted { perShard[client.shard] += 1 }
+    }
+
+    mutating func remove(_ client: Client) {
+        if subscribers.remove(client.id) != nil { perShard[client.shard] -= 1 }
+    }
+}

@@ -1,0 +1,120 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The SSE server: HTTP/1.1 on a group of I/O loops, with the application's
+/// routes, and a `Hub` on a control loop through which the application speaks
+/// to its clients. It knows nothing of Lua.
+public final class PushServer: Sendable {
+    public let configuration: Configuration
+    /// Where the application acts: on `hub.loop`, the control loop.
+    public let hub: Hub
+    let state: ServerState
+    private let group: EventLoopGroup
+    private let shards: [Shard]
+    private let listener = Mutex<Channel?>(nil)
+
+    /// A server whose connections live on `group` and whose hub runs on `controlLoop`.
+    public init(configuration: Configuration, group: EventLoopGroup, controlLoop: EventLoop) {
+        self.configuration = configuration
+        self.group = group
+        let loops = Array(group.makeIterator())
+        shards = loops.enumerated().map { Shard(index: $0, of: loops.count, loop: $1, configuration: configuration) }
+        hub = Hub(loop: controlLoop, configuration: configuration, shards: shards)
+        state = ServerState(configuration: configuration, hub: hub)
+    }
+
+    /// The paths served; set it whole (a reload swaps it at once).
+    public var routes: RouteTable {
+        get { state.routes.withLock { $0 } }
+        set { state.routes.withLock { $0 = newValue } }
+    }
+
+    /// Streams closed because their client read too slowly.
+    public var slowClientsDisconnected: Int { state.slowClients.load(ordering: .relaxed) }
+
+    /// Starts listening; returns the port (useful with port 0).
+    @discardableResult
+    public func start() async throws -> Int {
+        let shardsByLoop = Dictionary(uniqueKeysWithValues: shards.map { (ObjectIdentifier($0.loop), $0) })
+        let state = self.state
+        let budget = max(configuration.clientBuffer, 2)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: configuration.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.addHandlers(to: channel, shard: shardsByLoop[ObjectIdentifier(channel.eventLoop)]!, state: state)
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        for shard in shards { shard.loop.execute { shard.start() } }
+        listener.withLock { $0 = channel }
+        return channel.localAddress?.port ?? configuration.port
+    }
+
+    /// A connection's pipeline: NIO's request decoder (with the head-size limit), then
+    /// the connection handler. Called on the channel's loop.
+    static func addHandlers(to channel: Channel, shard: Shard, state: ServerState) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = state.configuration.maxHead
+        limits.maxHeaderFieldSize = state.configuration.maxHead
+        let decoder = HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+        try channel.pipeline.syncOperations.addHandler(
+            HTTPConnectionHandler(id: shard.makeConnectionID(), shard: shard, server: state))
+    }
+
+    /// Stops accepting connections, ends every stream cleanly and closes every
+    /// connection.
+    public func stop() async {
+        let channel = listener.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        try? await channel?.close()
+        for shard in shards {
+            try? await shard.loop.submit { shard.closeAll() }.get()
+        }
+    }
+}
+
+/// What every connection shares: settings, routes, the hub, counters.
+final class ServerState: Sendable {
+    let configuration: PushServer.Configuration
+    let hub: Hub
+    let routes = Mutex(RouteTable())
+    private let streams = Atomic<Int>(0)
+    let slowClients = Atomic<Int>(0)
+
+    init(configuration: PushServer.Configuration, hub: Hub) {
+        self.configuration = configuration
+        self.hub = hub
+    }
+
+    /// Takes one of the `maxClients` stream slots; false when none is left.
+    func reserveStreamSlot() -> Bool {
+        let taken = streams.add(1, ordering: .relaxed).newValue
+        if taken <= configuration.maxClients { return true }
+        streams.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func releaseStreamSlot() {
+        streams.subtract(1, ordering: .relaxed)
+    }
+
+    func countSlowClient() {
+        slowClients.add(1, ordering: .relaxed)
+    }
+
+    /// How long a stream may stay over its write budget before it is disconnected: 1 s.
+    func slowClientTicks(_ shard: Shard) -> UInt32 {
+        Shard.ticks(.seconds(1), of: shard.tickLength)
+    }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+import NIOHTTP1
+
+/// A complete HTTP request as the application sees it: for a stream client or a
+/// plain handler.
+public struct Request: Sendable {
+    public var method: HTTPMethod
+    public var version: HTTPVersion
+    /// The target as sent (`/countdown?from=3`).
+    public var uri: String
+    /// The path part of the target, without the query.
+    public var path: String
+    /// The query parameters, percent-decoded (`+` is a space); the last of a repeated name wins.
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    /// The peer's IP address.
+    public var remoteAddress: String
+
+    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer(), remoteAddress: String = "") {
+        self.method = head.method
+        self.version = head.version
+        self.uri = head.uri
+        let (path, query) = Self.split(head.uri)
+        self.path = String(path)
+        self.query = query.map(Self.parseQuery) ?? [:]
+        self.headers = head.headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The id the client last saw: the `Last-Event-ID` header, else the
+    /// `lastEventId` query parameter (for clients that cannot set headers).
+    public var lastEventID: String? {
+        headers.first(name: "last-event-id") ?? query["lastEventId"]
+    }
+
+    /// Whether the client keeps the connection open after a response.
+    public var keepAlive: Bool {
+        let connection = headers[canonicalForm: "connection"].map { $0.lowercased() }
+        if version.major == 1 && version.minor == 0 { return connection.contains("keep-alive") }
+        return !connection.contains("close")
+    }
+
+    static func split(_ uri: String) -> (path: Substring, query: Substring?) {
+        var uri = Substring(uri)
+        if let hash = uri.firstIndex(of: "#") { uri = uri[..<hash] }
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
+    }
+
+    static func parseQuery(_ query: Substring) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            result[percentDecoded(parts[0])] = parts.count > 1 ? percentDecoded(parts[1]) : ""
+        }
+        return result
+    }
+
+    /// `%XX` decoded and `+` as a space; malformed escapes are kept as they are and
+    /// invalid UTF-8 is replaced, so any input gives a string.
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        var pending: [UInt8] = []
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                pending = [byte]
+                guard let high = iterator.next() else { bytes += pending; continue }
+                pending.append(high)
+                guard let low = iterator.next() else { bytes += pending; continue }
+                pending.append(low)
+                if let h = hexValue(high), let l = hexValue(low) { bytes.append(h << 4 | l) } else { bytes += pending }
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import NIOHTTP1
+
+/// The paths the server answers, as the application declared them. Swapped as a
+/// whole (on a reload) and read by every I/O loop.
+public struct RouteTable: Sendable {
+    /// SSE endpoints by path.
+    public var streams: [String: StreamOptions]
+    /// Plain HTTP endpoints by path, with the methods each accepts (`"GET"`, `"POST"`, ...).
+    public var handlers: [String: Set<String>]
+
+    public init(streams: [String: StreamOptions] = [:], handlers: [String: Set<String>] = [:]) {
+        self.streams = streams
+        self.handlers = handlers
+    }
+
+    /// Where a request goes.
+    public enum Match: Equatable, Sendable {
+        case stream(StreamOptions)
+        case handler
+        case notFound
+        case methodNotAllowed(allowed: [String])
+    }
+
+    /// The methods a stream accepts: `GET` for `EventSource`, `POST` for clients that
+    /// send a body and read a stream back (`fetch`, LLM-style APIs).
+    /// A handler declared for the same path and method takes precedence, so a path
+    /// can be a stream for `GET` and take publishes by `POST`.
+    public static let streamMethods: Set<String> = ["GET", "POST"]
+
+    public func match(_ method: HTTPMethod, _ path: String) -> Match {
+        if handlers[path]?.contains(method.rawValue) == true { return .handler }
+        if let options = streams[path], Self.streamMethods.contains(method.rawValue) { return .stream(options) }
+        if streams[path] != nil || handlers[path] != nil { return .methodNotAllowed(allowed: allowed(path)) }
+        return .notFound
+    }
+
+    /// Every method `path` accepts, sorted.
+    public func allowed(_ path: String) -> [String] {
+        var methods = handlers[path] ?? []
+        if streams[path] != nil { methods.formUnion(Self.streamMethods) }
+        return methods.sorted()
+    }
+}
+
+/// How one stream behaves.
+public struct StreamOptions: Equatable, Sendable {
+    /// Heartbeat comment interval on an idle stream; nil for the server's default.
+    public var heartbeat: TimeAmount?
+
+    public init(heartbeat: TimeAmount? = nil) {
+        self.heartbeat = heartbeat
+    }
+}
