@@ -1,0 +1,260 @@
+import EventStream
+import LuaRuntime
+import NIOCore
+import NIOHTTP1
+import PushServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The `sse` Lua module (contract v1): declarations, publishing, timers, sleep,
+/// JSON, clock and log. Also the global `sse`.
+extension ScriptVM {
+    static let clientMetatable = "ssescript.client"
+    static let timerMetatable = "ssescript.timer"
+
+    /// The Lua half of the module: what reads best in Lua.
+    private static let prelude = """
+        local sse, log, client_field, client_collected, client_methods, timer_methods = ...
+        -- sse.log is print through the server's log
+        function sse.log(...)
+          local parts = table.pack(...)
+          for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+          log(table.concat(parts, "\\t"))
+        end
+        print = sse.log
+        local client_meta = {
+          __name = "ssescript.client",
+          __index = function(self, key)
+            local method = client_methods[key]
+            if method ~= nil then return method end
+            return client_field(self, key)
+          end,
+          __tostring = function(self) return "client " .. self.id end,
+          __gc = client_collected,
+        }
+        local timer_meta = { __name = "ssescript.timer", __index = timer_methods }
+        return client_meta, timer_meta
+        """
+
+    func installModule() throws(LuaError) {
+        let stack = lua.stack
+        let base = stack.top
+        stack.newTable()
+        let module = stack.top
+        stack.setFunction(module, "stream", bound { try $0.declareStream($1) })
+        for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
+            stack.setFunction(module, method.rawValue.lowercased(), bound { try $0.declareHandler(method, $1) })
+        }
+        stack.setFunction(module, "publish", bound { try $0.publish($1) })
+        stack.setFunction(module, "broadcast", bound { try $0.broadcast($1) })
+        stack.setFunction(module, "every", bound { try $0.timer($1, repeating: true) })
+        stack.setFunction(module, "after", bound { try $0.timer($1, repeating: false) })
+        stack.setFunction(module, "sleep", bound { try $0.sleep($1) })
+        stack.setFunction(module, "clients", bound { $0.clients($1) })
+        stack.setFunction(module, "now") { stack in
+            stack.push(Self.wallClock())
+            return .values(1)
+        }
+        stack.newTable()
+        stack.rawSet(module, "state")
+        let json = lua.loadedModule("cjson")
+        if case .table(let cjson) = json, case .function(let encode) = cjson["encode"] { jsonEncode = encode }
+        stack.push(json)
+        stack.rawSet(module, "json")
+
+        // The prelude finishes the module and returns the metatables of clients and timers.
+        stack.push(.function(try lua.load(Self.prelude, name: "sse")))
+        stack.pushValue(at: module)
+        stack.push(function: bound { vm, stack in
+            vm.logger.info("\(stack.string(at: 1) ?? "")")
+            return .none
+        })
+        stack.push(function: bound { try $0.clientField($1) })
+        stack.push(function: bound { vm, stack in
+            // __gc of a client userdata: only note the id; sessions are tidied outside the collector.
+            if let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) { vm.collectedClients.append(id) }
+            return .none
+        })
+        stack.newTable()
+        for (name, method) in clientMethods { stack.setFunction(-1, name, bound(method)) }
+        stack.newTable()
+        stack.setFunction(-1, "cancel", bound { try $0.cancelTimer($1) })
+        _ = try lua.protectedCall(argumentCount: 6, resultCount: 2)
+        stack.setRegistry(Self.timerMetatable)
+        stack.setRegistry(Self.clientMetatable)
+        stack.pushValue(at: module)
+        stack.setLoaded("sse")
+        stack.pushGlobals()
+        stack.pushValue(at: module)
+        stack.rawSet(-2, "sse")
+        stack.setTop(base)
+    }
+
+    /// A Swift function for Lua that reaches this VM weakly: Lua may call it while
+    /// the VM is being closed (a finalizer), when `self` is already going away.
+    func bound(_ body: @escaping (ScriptVM, LuaStack) throws -> LuaReturn) -> LuaSwiftFunction {
+        { [weak self] stack in
+            guard let self else { return .none }
+            return try body(self, stack)
+        }
+    }
+
+    // MARK: Declarations
+
+    func declareStream(_ stack: LuaStack) throws -> LuaReturn {
+        let path = try checkPath(stack, 1)
+        guard streams[path] == nil else { throw ScriptAPIError("stream \(path) is already declared") }
+        var declaration = StreamDeclaration(handler: nil, options: StreamOptions())
+        switch stack.type(at: 2) {
+        case .none, .nil: break
+        case .function:
+            declaration.handler = stack.function(at: 2)
+        default:
+            throw LuaArgumentError(2, "function expected, got \(stack.typeName(at: 2))")
+        }
+        if stack.type(at: 3) != .none && stack.type(at: 3) != .nil {
+            declaration.options = try streamOptions(stack, at: 3)
+        }
+        streams[path] = declaration
+        routesChanged?()
+        return .none
+    }
+
+    private func streamOptions(_ stack: LuaStack, at index: Int32) throws -> StreamOptions {
+        guard stack.type(at: index) == .table else {
+            throw LuaArgumentError(index, "table of options expected, got \(stack.typeName(at: index))")
+        }
+        var options = StreamOptions()
+        try forEachField(stack, table: index) { key in
+            switch key {
+            case "heartbeat":
+                guard let seconds = stack.number(at: -1), seconds > 0, seconds.isFinite else {
+                    throw ScriptAPIError("heartbeat must be a number of seconds greater than 0")
+                }
+                options.heartbeat = .nanoseconds(Int64(seconds * 1e9))
+            default:
+                throw ScriptAPIError("unknown stream option \"\(key)\" (expected heartbeat)")
+            }
+        }
+        return options
+    }
+
+    func declareHandler(_ method: HTTPMethod, _ stack: LuaStack) throws -> LuaReturn {
+        let path = try checkPath(stack, 1)
+        try stack.checkFunction(2)
+        guard handlers[path]?[method.rawValue] == nil else {
+            throw ScriptAPIError("\(method.rawValue) \(path) is already declared")
+        }
+        handlers[path, default: [:]][method.rawValue] = stack.function(at: 2)
+        routesChanged?()
+        return .none
+    }
+
+    private func checkPath(_ stack: LuaStack, _ index: Int32) throws -> String {
+        let path = try stack.checkString(index)
+        guard path.hasPrefix("/"), !path.contains("?"), !path.contains("#") else {
+            throw LuaArgumentError(index, "a path like \"/sse\" expected, got \"\(path)\"")
+        }
+        return path
+    }
+
+    // MARK: Publishing
+
+    func publish(_ stack: LuaStack) throws -> LuaReturn {
+        let topic = try stack.checkString(1)
+        let event = try self.event(stack, at: 2)
+        stack.push(try hub.publish(event, to: topic))
+        return .values(1)
+    }
+
+    func broadcast(_ stack: LuaStack) throws -> LuaReturn {
+        let event = try self.event(stack, at: 1)
+        stack.push(try hub.broadcast(event))
+        return .values(1)
+    }
+
+    func clients(_ stack: LuaStack) -> LuaReturn {
+        stack.push(hub.count(topic: stack.string(at: 1)))
+        return .values(1)
+    }
+
+    // MARK: Time
+
+    func timer(_ stack: LuaStack, repeating: Bool) throws -> LuaReturn {
+        let delay = try seconds(stack, 1, allowZero: !repeating)
+        try stack.checkFunction(2)
+        let timer = addTimer(stack.function(at: 2)!, after: delay, repeating: repeating)
+        stack.pushUserdata(id: timer.id, metatable: Self.timerMetatable)
+        stack.pushValue(at: -1)
+        timer.object = stack.reference()
+        return .values(1)
+    }
+
+    func cancelTimer(_ stack: LuaStack) throws -> LuaReturn {
+        guard let id = stack.userdataID(at: 1, metatable: Self.timerMetatable) else {
+            throw LuaArgumentError(1, "timer expected, got \(stack.typeName(at: 1))")
+        }
+        if let timer = timers[id] { cancel(timer) }
+        return .none
+    }
+
+    func sleep(_ stack: LuaStack) throws -> LuaReturn {
+        let delay = try seconds(stack, 1, allowZero: true)
+        guard sleepCurrent(for: delay) else {
+            throw ScriptAPIError("sse.sleep can only be called inside a handler or timer")
+        }
+        return .hostYield
+    }
+
+    private func seconds(_ stack: LuaStack, _ index: Int32, allowZero: Bool) throws -> TimeAmount {
+        let value = try stack.checkNumber(index)
+        guard value.isFinite, value > 0 || (allowZero && value == 0) else {
+            throw LuaArgumentError(index, "a number of seconds \(allowZero ? "of 0 or more" : "greater than 0") expected")
+        }
+        return .nanoseconds(Int64(min(value, 1e9) * 1e9))
+    }
+
+    /// Wall-clock seconds since 1970, with microsecond precision.
+    static func wallClock() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec / 1000) / 1e6
+    }
+
+    // MARK: Helpers
+
+    /// Calls `body` with each string key of the table at `table`, its value on top of the stack.
+    func forEachField(_ stack: LuaStack, table: Int32, _ body: (String) throws -> Void) throws {
+        let table = stack.absolute(table)
+        stack.pushNil()
+        while stack.next(table) {
+            defer { stack.pop() }
+            guard let key = stack.type(at: -2) == .string ? stack.string(at: -2) : nil else {
+                throw ScriptAPIError("field names must be strings")
+            }
+            try body(key)
+        }
+    }
+
+    /// `cjson.encode(value at index)`, called from Swift inside a script call.
+    func encodeJSON(_ stack: LuaStack, at index: Int32) throws -> String {
+        let index = stack.absolute(index)
+        stack.push(.function(jsonEncode))
+        stack.pushValue(at: index)
+        do {
+            _ = try lua.protectedCall(on: stack, argumentCount: 1, resultCount: 1)
+        } catch {
+            throw ScriptAPIError(error.message)
+        }
+        defer { stack.pop() }
+        return stack.string(at: -1) ?? ""
+    }
+}
+
+/// An error in how a script uses the `sse` API; becomes a Lua error at the call.
+struct ScriptAPIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,119 @@
+import Logging
+import LuaRuntime
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import PushServer
+
+/// Runs a script against a `PushServer`: loads it, serves its routes, hands it the
+/// server's clients and requests, and serves the demo page at `/` unless the
+/// script has its own.
+///
+/// Confined to the server's control loop (`loop`): call every method there.
+public final class ScriptHost: PushApplication, @unchecked Sendable {  // confined to `loop`
+    public let scriptPath: String
+    public let options: ScriptOptions
+    public let server: PushServer
+    public var loop: EventLoop { server.hub.loop }
+    let logger: Logger
+    let errors: ErrorLog
+    private var vm: ScriptVM?
+
+    public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
+        self.scriptPath = scriptPath
+        self.options = options
+        self.server = server
+        self.logger = logger
+        self.errors = ErrorLog(logger: logger)
+    }
+
+    /// Loads and runs the script, then serves what it declared. Throws the script's
+    /// error (`clock.lua:12: ...`) if it does not load.
+    public func start() throws(LuaError) {
+        loop.preconditionInEventLoop()
+        vm = try makeVM()
+        server.hub.application = self
+        publishRoutes()
+    }
+
+    /// Runs the script's `on_stop` hook and stops it (timers, handlers).
+    public func stop() {
+        loop.preconditionInEventLoop()
+        if let vm { runHook("on_stop", in: vm) }
+        vm?.retire()
+        vm = nil
+    }
+
+    /// The stream paths the script declared, sorted.
+    public var streamPaths: [String] { vm.map { $0.streams.keys.sorted() } ?? [] }
+
+    /// Checks a script without serving it: loads it and runs its top level.
+    public static func check(scriptPath: String, options: ScriptOptions = ScriptOptions()) throws(LuaError) {
+        let loop = EmbeddedEventLoop()
+        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
+        let host = ScriptHost(scriptPath: scriptPath, options: options, server: server, logger: Logger(label: "check"))
+        try host.start()
+        host.vm?.retire()
+    }
+
+    private func makeVM() throws(LuaError) -> ScriptVM {
+        let vm = try ScriptVM(
+            scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
+        do {
+            try vm.load()
+        } catch {
+            vm.retire()
+            throw error
+        }
+        vm.routesChanged = { [weak self] in self?.publishRoutes() }
+        return vm
+    }
+
+    /// Gives the server the script's routes, with the demo page at `/` unless the script has one.
+    private func publishRoutes() {
+        var routes = vm?.routes ?? RouteTable()
+        if routes.handlers["/"] == nil && routes.streams["/"] == nil { routes.handlers["/"] = ["GET"] }
+        server.routes = routes
+    }
+
+    /// Calls `sse.<name>` (or the global `<name>`) if the script defines it.
+    private func runHook(_ name: String, in vm: ScriptVM) {
+        var hook = LuaValue.nil
+        if case .table(let module) = vm.lua.global("sse") { hook = module[.string(LuaString(name))] }
+        if case .nil = hook { hook = vm.lua.global(name) }
+        guard case .function(let function) = hook else { return }
+        do {
+            try vm.lua.call(function)
+        } catch {
+            errors.error("script error in \(name): \(error.message)", detail: error.traceback, now: loop.now)
+        }
+    }
+
+    // MARK: PushApplication
+
+    public func hub(_ hub: Hub, didConnect client: Client) {
+        guard let vm else { return _ = hub.deny(client, status: .serviceUnavailable, message: "no script running") }
+        vm.connect(client, reloaded: false)
+    }
+
+    public func hub(_ hub: Hub, didDisconnect client: Client) {
+        vm?.disconnected(client)
+    }
+
+    public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
+        if request.path == "/", vm?.handlers["/"] == nil {
+            return hub.respond(to: exchange, with: DemoPage.response(streams: streamPaths, events: eventNames))
+        }
+        guard let vm else {
+            return hub.respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no script running"))
+        }
+        vm.handle(request, exchange: exchange)
+    }
+
+    /// Event names the demo page listens for: those written in the script as
+    /// `event = "name"`.
+    private var eventNames: [String] {
+        guard let source = FileSystem.contents(of: scriptPath) else { return [] }
+        return DemoPage.eventNames(in: source)
+    }
+}
