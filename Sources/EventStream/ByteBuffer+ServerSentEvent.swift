@@ -13,7 +13,9 @@ extension ByteBuffer {
     /// end of `data` gives a last empty `data:` line and the client receives that line end.
     ///
     /// An event with no field set writes nothing and returns 0: its blank line alone would make
-    /// the client dispatch nothing.
+    /// the client dispatch nothing. An event with only a comment writes its comment lines without
+    /// the blank line: a comment dispatches nothing, and some clients (swift-openapi-runtime's
+    /// decoder among them) report an empty event at every blank line.
     @discardableResult
     public mutating func writeServerSentEvent(_ event: ServerSentEvent) throws(EventEncodingError) -> Int {
         try event.validate()
@@ -21,7 +23,8 @@ extension ByteBuffer {
             return 0
         }
         let retry = event.retry.map { String($0) }
-        var byteCount = 1  // the blank line
+        let endsWithBlankLine = !event.isCommentOnly
+        var byteCount = endsWithBlankLine ? 1 : 0
         event.forEachFieldLine(retry: retry, state: &byteCount) { name, value, byteCount in
             byteCount += name.utf8CodeUnitCount + (value.isEmpty ? 2 : 3 + value.count)
         }
@@ -37,7 +40,7 @@ extension ByteBuffer {
                 }
                 frame.append(UInt8(ascii: "\n"))
             }
-            frame.append(UInt8(ascii: "\n"))
+            if endsWithBlankLine { frame.append(UInt8(ascii: "\n")) }
             assert(frame.offset == byteCount)
             return frame.offset
         }

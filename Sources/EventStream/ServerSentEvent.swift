@@ -36,4 +36,9 @@ public struct ServerSentEvent: Sendable, Hashable {
     var isEmpty: Bool {
         data == nil && event == nil && id == nil && retry == nil && comment == nil
     }
+
+    /// Only a comment: written as comment lines, without the blank line that ends an event.
+    var isCommentOnly: Bool {
+        comment != nil && data == nil && event == nil && id == nil && retry == nil
+    }
 }

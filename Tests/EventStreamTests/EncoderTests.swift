@@ -43,11 +43,12 @@ private let vectors: [EncoderVector] = [
     .init(name: "retry alone", event: .init(retry: 6000), bytes: "retry: 6000\n\n"),
     .init(name: "retry 0", event: .init(retry: 0), bytes: "retry: 0\n\n"),
     .init(name: "largest retry", event: .init(retry: Int.max), bytes: "retry: 9223372036854775807\n\n"),
-    .init(name: "comment alone", event: .init(comment: "heartbeat"), bytes: ": heartbeat\n\n"),
-    .init(name: "empty comment", event: .init(comment: ""), bytes: ":\n\n"),
-    .init(name: "comment of lines", event: .init(comment: "a\nb\r\nc\rd"), bytes: ": a\n: b\n: c\n: d\n\n"),
-    .init(name: "comment with an empty line", event: .init(comment: "a\n\nb"), bytes: ": a\n:\n: b\n\n"),
-    .init(name: "trailing line end in comment", event: .init(comment: "a\r\n"), bytes: ": a\n:\n\n"),
+    // A comment alone ends without a blank line: it dispatches nothing either way.
+    .init(name: "comment alone", event: .init(comment: "heartbeat"), bytes: ": heartbeat\n"),
+    .init(name: "empty comment", event: .init(comment: ""), bytes: ":\n"),
+    .init(name: "comment of lines", event: .init(comment: "a\nb\r\nc\rd"), bytes: ": a\n: b\n: c\n: d\n"),
+    .init(name: "comment with an empty line", event: .init(comment: "a\n\nb"), bytes: ": a\n:\n: b\n"),
+    .init(name: "trailing line end in comment", event: .init(comment: "a\r\n"), bytes: ": a\n:\n"),
     .init(
         name: "non-ASCII event name and id",
         event: .init(data: "x", event: "ünïcode 😀", id: "id: with colon"),
