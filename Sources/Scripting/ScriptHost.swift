@@ -17,7 +17,7 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
-    private var vm: ScriptVM?
+    private(set) var vm: ScriptVM?
 
     public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
         self.scriptPath = scriptPath
@@ -92,7 +92,10 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     // MARK: PushApplication
 
     public func hub(_ hub: Hub, didConnect client: Client) {
-        guard let vm else { return _ = hub.deny(client, status: .serviceUnavailable, message: "no script running") }
+        guard let vm else {
+            _ = hub.deny(client, status: .serviceUnavailable, message: "no script running")
+            return
+        }
         vm.connect(client, reloaded: false)
     }
 

@@ -1,0 +1,177 @@
+import Logging
+import LuaRuntime
+import NIOCore
+import NIOEmbedded
+import PushServer
+import Testing
+
+@testable import Scripting
+
+/// A script on an `EmbeddedEventLoop`: no sockets, time under the test's control.
+final class EmbeddedScript {
+    let loop = EmbeddedEventLoop()
+    let host: ScriptHost
+
+    init(_ source: String, options: ScriptOptions = ScriptOptions()) throws {
+        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        host = ScriptHost(
+            scriptPath: try TemporaryScript.write(source), options: options, server: server, logger: logger)
+        try host.start()
+    }
+
+    var lua: LuaState { host.vm!.lua }
+
+    /// Runs Lua in the script's VM and returns its first result.
+    func eval(_ source: String) throws -> LuaValue { try lua.run(source, name: "eval").first ?? .nil }
+
+    /// The error message `source` raises, run through `pcall`.
+    func error(_ source: String) throws -> String? {
+        try lua.run("local ok, err = pcall(function() \(source) end); return err", name: "eval").first?.string
+    }
+
+    func advance(_ seconds: Double) { loop.advanceTime(by: .milliseconds(Int64(seconds * 1000))) }
+}
+
+@Suite struct SchedulerTests {
+    @Test func dueTimersRunInDeadlineOrderInOneWake() {
+        let loop = EmbeddedEventLoop()
+        let scheduler = Scheduler(loop: loop)
+        var ran: [String] = []
+        scheduler.schedule(after: .seconds(2)) { ran.append("b") }
+        scheduler.schedule(after: .seconds(1)) { ran.append("a") }
+        let cancelled = scheduler.schedule(after: .milliseconds(1500)) { ran.append("cancelled") }
+        scheduler.schedule(after: .seconds(2)) { ran.append("c") }
+        cancelled.cancel()
+        loop.advanceTime(by: .milliseconds(999))
+        #expect(ran.isEmpty)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(ran == ["a"])
+        loop.advanceTime(by: .seconds(1))
+        #expect(ran == ["a", "b", "c"], "same deadline: in the order scheduled")
+        #expect(scheduler.pendingCount == 0)
+    }
+
+    @Test func anEarlierTimerRearmsTheWake() {
+        let loop = EmbeddedEventLoop()
+        let scheduler = Scheduler(loop: loop)
+        var ran: [Int] = []
+        scheduler.schedule(after: .seconds(10)) { ran.append(10) }
+        scheduler.schedule(after: .seconds(1)) {
+            ran.append(1)
+            scheduler.schedule(after: .zero) { ran.append(0) }  // never inside the current call
+        }
+        loop.advanceTime(by: .seconds(1))
+        #expect(ran == [1, 0])
+        loop.advanceTime(by: .seconds(9))
+        #expect(ran == [1, 0, 10])
+    }
+}
+
+@Suite struct ScriptAPITests {
+    @Test func everyKeepsAFixedScheduleAndCancelStopsIt() throws {
+        let script = try EmbeddedScript(
+            """
+            ticks, once = 0, 0
+            handle = sse.every(0.5, function(t) ticks = ticks + 1; if ticks == 3 then t:cancel() end end)
+            sse.after(1, function() once = once + 1 end)
+            """)
+        script.advance(0.49)
+        #expect(try script.eval("return ticks") == 0)
+        script.advance(0.01)
+        #expect(try script.eval("return ticks") == 1)
+        script.advance(1)
+        #expect(try script.eval("return ticks, once") == 3)
+        #expect(try script.eval("return once") == 1)
+        script.advance(5)
+        #expect(try script.eval("return ticks") == 3, "cancelled from inside its own callback")
+        #expect(try script.eval("return once") == 1)
+    }
+
+    @Test func aFailingTimerKeepsItsSchedule() throws {
+        let script = try EmbeddedScript("n = 0; sse.every(1, function() n = n + 1; error('tick ' .. n) end)")
+        script.advance(3)
+        #expect(try script.eval("return n") == 3)
+    }
+
+    @Test func timersCanSleepAndUseTheirOwnCoroutines() throws {
+        let script = try EmbeddedScript(
+            """
+            log = {}
+            sse.after(1, function()
+              local gen = coroutine.wrap(function() for i = 1, 3 do sse.sleep(1); coroutine.yield(i) end end)
+              for _ = 1, 3 do log[#log + 1] = gen() end
+            end)
+            """)
+        script.advance(1)
+        #expect(try script.eval("return #log") == 0)
+        script.advance(2)
+        #expect(try script.eval("return #log") == 2)
+        script.advance(1)
+        #expect(try script.eval("return table.concat(log, ',')") == "1,2,3")
+    }
+
+    @Test func sleepOutsideAHandlerIsAnError() throws {
+        let script = try EmbeddedScript("")
+        #expect(
+            try script.error("sse.sleep(1)")?.hasSuffix("sse.sleep can only be called inside a handler or timer")
+                == true)
+        #expect(try script.error("sse.sleep(-1)")?.contains("bad argument #1 to 'sleep'") == true)
+        #expect(try script.error("sse.every(0, print)")?.contains("greater than 0") == true)
+    }
+
+    @Test func badEventFieldsAreErrorsNamingTheField() throws {
+        let script = try EmbeddedScript("")
+        let cases: [(String, String)] = [
+            (#"sse.publish("/t", { event = "a\nb" })"#, "event name must not contain a line feed (LF)"),
+            (#"sse.publish("/t", { event = "a\rb" })"#, "event name must not contain a carriage return (CR)"),
+            (#"sse.publish("/t", { id = "1\0" })"#, "event id must not contain a NUL"),
+            (#"sse.publish("/t", { retry = 1.5 })"#, "event field retry must be an integer number of milliseconds"),
+            (#"sse.publish("/t", { retry = "soon" })"#, "event field retry must be an integer number of milliseconds"),
+            (#"sse.publish("/t", { retry = -1 })"#, "retry must be a number of milliseconds of 0 or more"),
+            (#"sse.publish("/t", { dat = "x" })"#, #"unknown event field "dat""#),
+            (
+                #"sse.publish("/t", { data = print })"#,
+                "event field data must be a string, number or table, not function"
+            ),
+            (#"sse.publish("/t", { event = {} })"#, "event field event must be a string or number, not table"),
+            (#"sse.publish("/t", { data = { f = print } })"#, "Cannot serialise function"),
+            (#"sse.broadcast(true)"#, "bad argument #1 to 'broadcast' (event table or string expected, got boolean)"),
+        ]
+        for (source, expected) in cases {
+            let message = try script.error(source)
+            #expect(message?.contains(expected) == true, "\(source) → \(message ?? "no error")")
+            #expect(message?.hasPrefix("eval:1:") == true, "the error points at the script's line")
+        }
+        #expect(
+            try script.eval(#"return sse.publish("/t", { data = { 1, 2 }, event = 5, id = 7, retry = 3000 })"#) == 0)
+    }
+
+    @Test func declarationsAreChecked() throws {
+        let script = try EmbeddedScript(#"sse.stream("/sse")"#)
+        #expect(try script.error(#"sse.stream("/sse")"#)?.hasSuffix("stream /sse is already declared") == true)
+        #expect(try script.error(#"sse.stream("sse")"#)?.contains(#"a path like "/sse" expected"#) == true)
+        #expect(try script.error(#"sse.stream("/x", 5)"#)?.contains("function expected, got number") == true)
+        #expect(try script.error(#"sse.stream("/x", nil, { heartbeat = 0 })"#)?.contains("heartbeat must be") == true)
+        #expect(
+            try script.error(#"sse.stream("/x", nil, { colour = 1 })"#)?.contains(#"unknown stream option "colour""#)
+                == true)
+        #expect(try script.error(#"sse.get("/sse", 1)"#)?.contains("function expected") == true)
+    }
+
+    @Test func moduleIsTheGlobalAndTheRequiredOne() throws {
+        let script = try EmbeddedScript("")
+        #expect(try script.eval("return require('sse') == sse and sse.json.encode({1}) == '[1]'") == true)
+        #expect(try script.eval("local t = sse.now(); return math.type(t) == 'float' and t > 1.7e9") == true)
+        #expect(try script.eval("return sse.clients(), sse.clients('/none')") == 0)
+    }
+
+    @Test func sandboxKeepsSseAndJsonButNotTheSystem() throws {
+        var options = ScriptOptions()
+        options.sandbox = true
+        let script = try EmbeddedScript("sse.stream('/s')", options: options)
+        #expect(try script.eval("return type(io), type(os.exit), type(require), sse.json.encode({ a = 1 })") == "nil")
+        #expect(try script.eval("return sse.json.encode({ a = 1 })") == #"{"a":1}"#)
+    }
+}
