@@ -1,14 +1,17 @@
 # ssescript: `make serve` runs the clock demo, `make test` runs every test.
-# Both install what they need first (Debian packages through apt-get).
+# Both install what they need first (Debian packages, through apt-get).
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# What building and the Lua tests need.
+SCRIPT ?= scripts/clock.lua
+# Building and running: Lua 5.4 and lua-cjson.
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson
+# Tests also read streams with curl and a real browser.
+APT_TEST := curl chromium
 
-.PHONY: test serve build deps
+.PHONY: serve test build release deps test-deps
 
-# Installs the Debian packages in $(1) that are missing, with one apt-get update first.
+# Installs the Debian packages in $(1) that are missing (one apt-get update first).
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -21,11 +24,17 @@ endef
 deps:
 	$(call apt_install,$(APT_BUILD))
 
+test-deps: deps
+	$(call apt_install,$(APT_TEST))
+
 build: deps
 	$(SWIFT) build
 
-test: deps
-	$(SWIFT) test
+release: deps
+	$(SWIFT) build -c release --product ssescript
 
-serve:
-	@echo "make serve comes with 'ssescript serve' (issue 3)"; exit 1
+serve: release
+	.build/release/ssescript serve $(SCRIPT)
+
+test: test-deps
+	$(SWIFT) test

@@ -115,7 +115,8 @@ public final class LuaCoroutine {
         luaL_traceback(main.L, L, nil, 0)
         let traceback = main.string(at: -1)
         main.pop()
-        return LuaError(kind: LuaError.kind(status: status, expired: state.budgetExpired), message: message, traceback: traceback)
+        return LuaError(
+            kind: LuaError.kind(status: status, expired: state.budgetExpired), message: message, traceback: traceback)
     }
 
     /// Ends the coroutine: closes its pending to-be-closed variables and drops it.

@@ -184,7 +184,8 @@ public final class LuaState {
             cluashim_take_traceback(L)
             let traceback = stack.string(at: -1)
             lua_settop(L, functionIndex - 1)
-            throw LuaError(kind: LuaError.kind(status: status, expired: budgetExpired), message: message, traceback: traceback)
+            throw LuaError(
+                kind: LuaError.kind(status: status, expired: budgetExpired), message: message, traceback: traceback)
         }
         return lua_gettop(L) - functionIndex + 1
     }

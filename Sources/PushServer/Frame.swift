@@ -14,7 +14,9 @@ public struct Frame: Sendable {
     private static let headerRoom = 18
 
     /// Encodes `event`; throws (naming the field) when it cannot be written.
-    public init(_ event: ServerSentEvent, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(EventEncodingError) {
+    public init(_ event: ServerSentEvent, allocator: ByteBufferAllocator = ByteBufferAllocator())
+        throws(EventEncodingError)
+    {
         var buffer = allocator.buffer(capacity: Self.headerRoom + 64 + (event.data?.utf8.count ?? 0))
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         try buffer.writeServerSentEvent(event)

@@ -101,7 +101,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         switch (error, state) {
         case (HTTPParserError.headerOverflow, .idle), (HTTPParserError.headerOverflow, .receiving):
-            refuse(.requestHeaderFieldsTooLarge, "request head larger than \(server.configuration.maxHead) bytes", close: true)
+            refuse(
+                .requestHeaderFieldsTooLarge, "request head larger than \(server.configuration.maxHead) bytes",
+                close: true)
         case (is HTTPParserError, .idle), (is HTTPParserError, .receiving), (is HTTPParserError, .refusing):
             refuse(.badRequest, "malformed HTTP request", close: true)
         default:
@@ -122,7 +124,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             begin(head)
         case (.body(let chunk), .receiving(let head, let stream, var body)):
             guard body.readableBytes + chunk.readableBytes <= server.configuration.maxBody else {
-                return refuse(.payloadTooLarge, "request body larger than \(server.configuration.maxBody) bytes", close: true)
+                return refuse(
+                    .payloadTooLarge, "request body larger than \(server.configuration.maxBody) bytes", close: true)
             }
             state = .idle  // drop the reference so `body` is not copied on write
             var chunk = chunk
@@ -153,7 +156,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case .notFound:
             state = .refusing(Response(status: .notFound, text: "no stream or handler at \(path)"))
         case .methodNotAllowed(let allowed):
-            var response = Response(status: .methodNotAllowed, text: "\(head.method.rawValue) is not allowed on \(path)")
+            var response = Response(
+                status: .methodNotAllowed, text: "\(head.method.rawValue) is not allowed on \(path)")
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
             state = .refusing(response)
         case .stream(let options):
@@ -171,11 +175,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     private func accept(_ head: HTTPRequestHead, stream: Bool) {
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > server.configuration.maxBody {
-            return refuse(.payloadTooLarge, "request body larger than \(server.configuration.maxBody) bytes", close: true)
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > server.configuration.maxBody
+        {
+            return refuse(
+                .payloadTooLarge, "request body larger than \(server.configuration.maxBody) bytes", close: true)
         }
         if head.headers.first(name: "expect")?.lowercased() == "100-continue", let context {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
         state = .receiving(head, stream: stream, body: ByteBuffer())
     }
@@ -209,7 +217,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private func send(_ response: Response, keepAlive: Bool) {
         var response = response
         if origin != nil { response.headers.append(contentsOf: server.hub.corsHeaders(origin: origin!)) }
-        respond(response.encoded(version: version, keepAlive: keepAlive, allocator: ByteBufferAllocator()), keepAlive: keepAlive)
+        respond(
+            response.encoded(version: version, keepAlive: keepAlive, allocator: ByteBufferAllocator()),
+            keepAlive: keepAlive)
     }
 
     // MARK: From the shard
@@ -233,7 +243,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     func openStream() -> Bool {
         guard case .waiting(stream: true) = state, let context else { return false }
         state = .streaming
-        context.write(wrapOutboundOut(StreamHead.bytes(version: version, cors: origin.map(server.hub.corsHeaders) ?? [])), promise: nil)
+        context.write(
+            wrapOutboundOut(StreamHead.bytes(version: version, cors: origin.map(server.hub.corsHeaders) ?? [])),
+            promise: nil)
         _ = write(StreamHead.greeting)
         return true
     }

@@ -47,7 +47,8 @@ public final class PushServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.addHandlers(to: channel, shard: shardsByLoop[ObjectIdentifier(channel.eventLoop)]!, state: state)
+                    try Self.addHandlers(
+                        to: channel, shard: shardsByLoop[ObjectIdentifier(channel.eventLoop)]!, state: state)
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

@@ -71,9 +71,15 @@ public struct Request: Sendable {
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 pending = [byte]
-                guard let high = iterator.next() else { bytes += pending; continue }
+                guard let high = iterator.next() else {
+                    bytes += pending
+                    continue
+                }
                 pending.append(high)
-                guard let low = iterator.next() else { bytes += pending; continue }
+                guard let low = iterator.next() else {
+                    bytes += pending
+                    continue
+                }
                 pending.append(low)
                 if let h = hexValue(high), let l = hexValue(low) { bytes.append(h << 4 | l) } else { bytes += pending }
             default:

@@ -92,9 +92,9 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 guard let connection = connections[id] else { continue }
                 write(frame, to: connection)
             case .publish(let topic, let frame):
-                topics[topic]?.forEach { write(frame, to: $0) }
+                for connection in topics[topic] ?? SubscriberList() { write(frame, to: connection) }
             case .broadcast(let frame):
-                everyone.forEach { write(frame, to: $0) }
+                for connection in everyone { write(frame, to: connection) }
             case .subscribe(let id, let topic):
                 guard let connection = connections[id], connection.subscriptions[topic] == nil else { continue }
                 topics[topic, default: SubscriberList()].add(connection, topic: topic)
@@ -155,14 +155,12 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
 /// The connections subscribed to one topic, in an array for a fast fan-out. Each
 /// connection remembers its position, so removal is a swap with the last.
-struct SubscriberList {
+struct SubscriberList: Sequence {
     private var members: ContiguousArray<HTTPConnectionHandler> = []
 
     var isEmpty: Bool { members.isEmpty }
 
-    func forEach(_ body: (HTTPConnectionHandler) -> Void) {
-        for member in members { body(member) }
-    }
+    func makeIterator() -> ContiguousArray<HTTPConnectionHandler>.Iterator { members.makeIterator() }
 
     mutating func add(_ connection: HTTPConnectionHandler, topic: String) {
         connection.subscriptions[topic] = members.count
@@ -181,12 +179,16 @@ struct SubscriberList {
         return true
     }
 
-    mutating func add(_ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>) {
+    mutating func add(
+        _ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>
+    ) {
         connection[keyPath: position] = members.count
         members.append(connection)
     }
 
-    mutating func remove(_ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>) {
+    mutating func remove(
+        _ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>
+    ) {
         guard let index = connection[keyPath: position] else { return }
         connection[keyPath: position] = nil
         let last = members.removeLast()

@@ -132,7 +132,8 @@ extension ScriptVM {
         let code = try stack.checkInteger(2)
         guard (300...599).contains(code) else { throw LuaArgumentError(2, "an HTTP status from 300 to 599 expected") }
         let status = HTTPResponseStatus(statusCode: code)
-        let message = stack.type(at: 3) == .nil || stack.type(at: 3) == .none ? status.reasonPhrase : try stack.checkString(3)
+        let message =
+            stack.type(at: 3) == .nil || stack.type(at: 3) == .none ? status.reasonPhrase : try stack.checkString(3)
         guard let session else { return .none }
         guard hub.deny(session.client, status: status, message: message) else {
             throw ScriptAPIError("client:deny must come before the stream starts (its first send, comment or sleep)")
@@ -191,7 +192,8 @@ extension ScriptVM {
         case .table where allowTable: return try encodeJSON(stack, at: -1)
         case let type:
             throw ScriptAPIError(
-                "event field \(field) must be a string\(allowTable ? ", number or table" : " or number"), not \(type.name)")
+                "event field \(field) must be a string\(allowTable ? ", number or table" : " or number"), not \(type.name)"
+            )
         }
     }
 }

@@ -6,7 +6,8 @@ import PushServer
 /// arrives (type, id, data) with the connection's state.
 enum DemoPage {
     static func response(streams: [String], events: [String], reloadError: String? = nil) -> Response {
-        let config = "{\"streams\":\(json(streams)),\"events\":\(json(events)),\"reloadError\":\(reloadError.map(json) ?? "null")}"
+        let config =
+            "{\"streams\":\(json(streams)),\"events\":\(json(events)),\"reloadError\":\(reloadError.map(json) ?? "null")}"
         return Response(
             status: .ok,
             headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],

@@ -31,7 +31,8 @@ extension ScriptVM {
         var status = HTTPResponseStatus.ok
         if stack.type(at: base) == .number {
             guard let code = stack.integer(at: base), (100...599).contains(code) else {
-                throw ScriptAPIError("handler returned status \(stack.numberText(at: base)), not an HTTP status (100 to 599)")
+                throw ScriptAPIError(
+                    "handler returned status \(stack.numberText(at: base)), not an HTTP status (100 to 599)")
             }
             status = HTTPResponseStatus(statusCode: code)
             bodyIndex += 1

@@ -67,16 +67,18 @@ extension ScriptVM {
         // The prelude finishes the module and returns the metatables of clients and timers.
         stack.push(.function(try lua.load(Self.prelude, name: "sse")))
         stack.pushValue(at: module)
-        stack.push(function: bound { vm, stack in
-            vm.logger.info("\(stack.string(at: 1) ?? "")")
-            return .none
-        })
+        stack.push(
+            function: bound { vm, stack in
+                vm.logger.info("\(stack.string(at: 1) ?? "")")
+                return .none
+            })
         stack.push(function: bound { try $0.clientField($1) })
-        stack.push(function: bound { vm, stack in
-            // __gc of a client userdata: only note the id; sessions are tidied outside the collector.
-            if let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) { vm.collectedClients.append(id) }
-            return .none
-        })
+        stack.push(
+            function: bound { vm, stack in
+                // __gc of a client userdata: only note the id; sessions are tidied outside the collector.
+                if let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) { vm.collectedClients.append(id) }
+                return .none
+            })
         stack.newTable()
         for (name, method) in clientMethods { stack.setFunction(-1, name, bound(method)) }
         stack.newTable()
@@ -211,7 +213,8 @@ extension ScriptVM {
     private func seconds(_ stack: LuaStack, _ index: Int32, allowZero: Bool) throws -> TimeAmount {
         let value = try stack.checkNumber(index)
         guard value.isFinite, value > 0 || (allowZero && value == 0) else {
-            throw LuaArgumentError(index, "a number of seconds \(allowZero ? "of 0 or more" : "greater than 0") expected")
+            throw LuaArgumentError(
+                index, "a number of seconds \(allowZero ? "of 0 or more" : "greater than 0") expected")
         }
         return .nanoseconds(Int64(min(value, 1e9) * 1e9))
     }

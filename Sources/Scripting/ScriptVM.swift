@@ -47,7 +47,8 @@ final class ScriptVM {
         self.logger = logger
         self.errors = errors
         scheduler = Scheduler(loop: hub.loop)
-        let directory = scriptPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = scriptPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
         lua = try LuaState(
             .init(
                 memoryLimit: options.memoryLimit,
@@ -239,7 +240,8 @@ final class ScriptVM {
             timer.deadline = timer.deadline + interval
             let now = scheduler.now
             if timer.deadline <= now {
-                timer.deadline = timer.deadline + interval * ((now - timer.deadline).nanoseconds / interval.nanoseconds + 1)
+                timer.deadline =
+                    timer.deadline + interval * ((now - timer.deadline).nanoseconds / interval.nanoseconds + 1)
             }
             arm(timer)
         } else {

@@ -62,7 +62,9 @@ struct Serve: AsyncParsableCommand {
         }
         let base = "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(port)"
         var standardOutput = StandardOutput()
-        for path in try await scriptLoop.submit({ host.streamPaths }).get() { print("\(base)\(path)", to: &standardOutput) }
+        for path in try await scriptLoop.submit({ host.streamPaths }).get() {
+            print("\(base)\(path)", to: &standardOutput)
+        }
         logger.info("serving \(script.script); demo page at \(base)/")
 
         await Signals.wait(for: [SIGINT, SIGTERM])

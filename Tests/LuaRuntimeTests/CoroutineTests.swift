@@ -20,11 +20,20 @@ import Testing
                   return "done", a + b + c
                 end
                 """), in: lua)
-        guard case .yielded(let first) = co.resume(10) else { Issue.record("no first yield"); return }
+        guard case .yielded(let first) = co.resume(10) else {
+            Issue.record("no first yield")
+            return
+        }
         #expect(first == [11, "first"])
-        guard case .yielded(let second) = co.resume(5) else { Issue.record("no second yield"); return }
+        guard case .yielded(let second) = co.resume(5) else {
+            Issue.record("no second yield")
+            return
+        }
         #expect(second == [10])
-        guard case .finished(let results) = co.resume(100) else { Issue.record("did not finish"); return }
+        guard case .finished(let results) = co.resume(100) else {
+            Issue.record("did not finish")
+            return
+        }
         #expect(results == ["done", 115])
         #expect(!co.isSuspended)
     }
@@ -39,7 +48,10 @@ import Testing
                 end
                 """), in: lua)
         _ = co.resume()
-        guard case .failed(let error) = co.resume() else { Issue.record("expected failure"); return }
+        guard case .failed(let error) = co.resume() else {
+            Issue.record("expected failure")
+            return
+        }
         #expect(error.message == "co.lua:3: boom")
         #expect(error.traceback?.contains("co.lua:3") == true)
     }
@@ -73,7 +85,10 @@ import Testing
             answers += 1
             outcome = co.resume(.integer(answers))
         }
-        guard case .finished(let results) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .finished(let results) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         // 10+1 + 20+2 + 30+3, then the inner coroutine's host yield
         #expect(results == [66, true, "inner done"])
         #expect(sleeps == 4)

@@ -81,7 +81,10 @@ import Testing
 
     @Test func luaFunctionsCanBeCalledFromSwift() throws {
         let values = try lua.run("return function(a, b) return a .. b, select('#', a, b) end")
-        guard case .function(let concat) = values[0] else { Issue.record("not a function"); return }
+        guard case .function(let concat) = values[0] else {
+            Issue.record("not a function")
+            return
+        }
         #expect(try lua.call(concat, "tick", "tock") == ["ticktock", 2])
     }
 
@@ -91,7 +94,10 @@ import Testing
         do {
             let token = Token()
             weakToken = token
-            lua.stack.push(function: { _ in _ = token; return .none })
+            lua.stack.push(function: { _ in
+                _ = token
+                return .none
+            })
             lua.stack.pop()
         }
         lua.collectGarbage()

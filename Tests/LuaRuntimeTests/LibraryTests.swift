@@ -1,6 +1,6 @@
+import Foundation
 import LuaRuntime
 import Testing
-import Foundation
 
 /// Libraries, `require` and the sandbox.
 @Suite struct LibraryTests {
@@ -33,7 +33,8 @@ import Foundation
             return type(io), type(require), type(os.exit), type(os.execute), type(dofile), type(loadfile),
                    type(os.time), type(string.format), type(utf8.char), type(coroutine.wrap), type(debug)
             """)
-        #expect(result == ["nil", "nil", "nil", "nil", "nil", "nil", "function", "function", "function", "function", "nil"])
+        #expect(
+            result == ["nil", "nil", "nil", "nil", "nil", "nil", "function", "function", "function", "function", "nil"])
         let binary = try lua.run("return load(string.dump(function() return 1 end))")
         #expect(binary.first == .nil)  // binary chunks are refused
         #expect(try lua.run("return load('return 6 * 7')()") == [42])

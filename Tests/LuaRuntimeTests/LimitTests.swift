@@ -46,12 +46,21 @@ import Testing
                   while true do end                        -- then over it
                 end
                 """, name: "rounds.lua")[0]
-        else { Issue.record("not a function"); return }
+        else {
+            Issue.record("not a function")
+            return
+        }
         let co = LuaCoroutine(body, in: lua)
         for _ in 1...5 {
-            guard case .hostYield = co.resume() else { Issue.record("round did not complete"); return }
+            guard case .hostYield = co.resume() else {
+                Issue.record("round did not complete")
+                return
+            }
         }
-        guard case .failed(let error) = co.resume() else { Issue.record("spin was not stopped"); return }
+        guard case .failed(let error) = co.resume() else {
+            Issue.record("spin was not stopped")
+            return
+        }
         #expect(error.kind == .timeout)
         #expect(error.message.contains("rounds.lua:7: ran too long without yielding"))
     }
@@ -72,9 +81,14 @@ import Testing
 
     @Test func memoryErrorInsideACoroutineFailsOnlyThatCoroutine() throws {
         let lua = try LuaState(.init(memoryLimit: 4 << 20))
-        guard case .function(let bomb) = try lua.run("return function() local s = 'x'; while true do s = s .. s end end")[0]
+        guard
+            case .function(let bomb) = try lua.run("return function() local s = 'x'; while true do s = s .. s end end")[
+                0]
         else { return }
-        guard case .failed(let error) = LuaCoroutine(bomb, in: lua).resume() else { Issue.record("no failure"); return }
+        guard case .failed(let error) = LuaCoroutine(bomb, in: lua).resume() else {
+            Issue.record("no failure")
+            return
+        }
         #expect(error.kind == .memory)
         #expect(try lua.run("return 'alive'") == ["alive"])
     }

@@ -40,12 +40,18 @@ import Testing
         ]
         #expect(try roundTrip(value) == value)
         lua.setGlobal("v", value)
-        #expect(try lua.run("return v.nested.list[3].deep, #v.flags, v.nested[7], v.nested[1.5]") == ["yes", 2, "seven", "float key"])
+        #expect(
+            try lua.run("return v.nested.list[3].deep, #v.flags, v.nested[7], v.nested[1.5]") == [
+                "yes", 2, "seven", "float key",
+            ])
     }
 
     @Test func arrayAndMapPartsComeBackApart() throws {
         let read = try lua.run("return { 10, 20, 30, x = 1, [10] = 'far' }")[0]
-        guard case .table(let table) = read else { Issue.record("not a table: \(read)"); return }
+        guard case .table(let table) = read else {
+            Issue.record("not a table: \(read)")
+            return
+        }
         #expect(table.array == [10, 20, 30])
         #expect(table.fields == ["x": 1, 10: "far"])
         #expect(table[2] == 20 && table[10] == "far" && table["missing"] == nil)

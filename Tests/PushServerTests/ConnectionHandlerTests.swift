@@ -4,11 +4,11 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 
+@testable import PushServer
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import PushServer
 
 /// The connection handler on `EmbeddedChannel`: exact bytes on the wire.
 @Suite struct ConnectionHandlerTests {
@@ -37,7 +37,8 @@ import Testing
         let server = EmbeddedServer()
         let channel = try server.connect()
         let out = try server.exchange(
-            channel, "GET /nope HTTP/1.1\r\n\r\nDELETE /sse HTTP/1.1\r\n\r\nGET /post HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+            channel,
+            "GET /nope HTTP/1.1\r\n\r\nDELETE /sse HTTP/1.1\r\n\r\nGET /post HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
         #expect(
             out == plain("404 Not Found", "no stream or handler at /nope\n")
                 + plain("405 Method Not Allowed", "DELETE is not allowed on /sse\n", headers: "Allow: GET, POST\r\n")
@@ -48,7 +49,11 @@ import Testing
     @Test func handlerRequestsWaitForTheirResponseAndPipeline() throws {
         let server = EmbeddedServer()
         let channel = try server.connect()
-        #expect(try server.exchange(channel, "POST /post HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiPOST /post HTTP/1.1\r\nContent-Length: 0\r\n\r\n") == "")
+        #expect(
+            try server.exchange(
+                channel,
+                "POST /post HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiPOST /post HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+                == "")
         #expect(server.application.requests.count == 1)
         let (request, exchange) = server.application.requests[0]
         #expect(String(buffer: request.body) == "hi")
@@ -61,10 +66,12 @@ import Testing
         let server = EmbeddedServer { $0.maxBody = 4 }
         let announced = try server.connect()
         let out = try server.exchange(announced, "POST /post HTTP/1.1\r\nContent-Length: 5\r\n\r\n")
-        #expect(out.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n") && out.hasSuffix("request body larger than 4 bytes\n"))
+        #expect(
+            out.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n") && out.hasSuffix("request body larger than 4 bytes\n"))
         #expect(!announced.isActive)
         let chunked = try server.connect()
-        let streamed = try server.exchange(chunked, "POST /post HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n")
+        let streamed = try server.exchange(
+            chunked, "POST /post HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n")
         #expect(streamed.hasPrefix("HTTP/1.1 413 "))
         #expect(!chunked.isActive)
     }
@@ -111,7 +118,8 @@ import Testing
 
     @Test func denyAnswersInsteadOfStreaming() throws {
         let server = EmbeddedServer()
-        server.application.onConnect = { hub, client in hub.deny(client, status: .unauthorized, message: "who are you?") }
+        server.application.onConnect = { hub, client in hub.deny(client, status: .unauthorized, message: "who are you?")
+        }
         let channel = try server.connect()
         let out = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
         #expect(out == plain("401 Unauthorized", "who are you?\n"))

@@ -17,7 +17,10 @@ final class LiveServer: Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
     func url(_ path: String) -> String { base + path }
 
-    private init(server: PushServer, host: ScriptHost, port: Int, scriptPath: String, io: MultiThreadedEventLoopGroup, scripts: MultiThreadedEventLoopGroup) {
+    private init(
+        server: PushServer, host: ScriptHost, port: Int, scriptPath: String, io: MultiThreadedEventLoopGroup,
+        scripts: MultiThreadedEventLoopGroup
+    ) {
         self.server = server
         self.host = host
         self.port = port

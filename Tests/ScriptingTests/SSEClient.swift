@@ -8,7 +8,8 @@ import OpenAPIRuntime
 /// client allows 8 connections per host).
 let testHTTPClient = HTTPClient(
     eventLoopGroupProvider: .singleton,
-    configuration: .init(connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 2000))
+    configuration: .init(
+        connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 2000))
 )
 
 /// Reads a stream with clients nobody here wrote: AsyncHTTPClient for HTTP and
@@ -18,12 +19,18 @@ struct SSEClient {
     struct Stream {
         let status: UInt
         let headers: HTTPHeaders
-        private var iterator: ServerSentEventsDeserializationSequence<ServerSentEventsLineDeserializationSequence<AsyncMapSequence<HTTPClientResponse.Body, ArraySlice<UInt8>>>>.AsyncIterator
+        private var iterator:
+            ServerSentEventsDeserializationSequence<
+                ServerSentEventsLineDeserializationSequence<
+                    AsyncMapSequence<HTTPClientResponse.Body, ArraySlice<UInt8>>
+                >
+            >.AsyncIterator
 
         init(_ response: HTTPClientResponse) {
             status = response.status.code
             headers = response.headers
-            iterator = response.body.map { ArraySlice($0.readableBytesView) }.asDecodedServerSentEvents().makeAsyncIterator()
+            iterator = response.body.map { ArraySlice($0.readableBytesView) }.asDecodedServerSentEvents()
+                .makeAsyncIterator()
         }
 
         /// The next event, or nil when the stream ends.
@@ -45,7 +52,9 @@ struct SSEClient {
     }
 
     /// Opens `url` as an event stream.
-    static func open(_ url: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: String? = nil) async throws -> Stream {
+    static func open(_ url: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: String? = nil)
+        async throws -> Stream
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "text/event-stream")
@@ -55,7 +64,9 @@ struct SSEClient {
     }
 
     /// A plain request: status, headers and body text.
-    static func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil) async throws -> (status: UInt, headers: HTTPHeaders, body: String) {
+    static func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil)
+        async throws -> (status: UInt, headers: HTTPHeaders, body: String)
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
