@@ -13,9 +13,10 @@ public final class LuaState {
         /// Bytes the VM may allocate while script code runs; nil for no cap. Past it,
         /// the allocation fails and Lua raises "not enough memory" in the script.
         public var memoryLimit: Int?
-        /// How long a script may run between two yields; nil for no limit. Past it,
-        /// the script is stopped with "ran too long without yielding", which no
-        /// `pcall` in the script can catch.
+        /// How much CPU time a script may use between two yields; nil for no limit.
+        /// Past it, the script is stopped with "ran too long without yielding", which
+        /// no `pcall` in the script can catch. CPU time, not wall time: a busy machine
+        /// does not stop a well-behaved script.
         public var runLimit: Duration?
         /// Which standard libraries are open.
         public var libraries: Libraries
@@ -202,11 +203,18 @@ public final class LuaState {
         let result = body()
         runDepth -= 1
         _ = cluashim_set_enforcing(handle, wasEnforcing)
+        if runDepth == 0 {
+            lastRunTimedOut = cluashim_getvm(handle).pointee.expired != 0
+            cluashim_disarm_budget(handle)
+        }
         return result
     }
 
-    /// Whether the last run was stopped by the run budget.
-    var budgetExpired: Bool { cluashim_getvm(handle).pointee.expired != 0 }
+    /// Whether the last outermost run was stopped by the run budget.
+    private var lastRunTimedOut = false
+
+    /// Whether the current run (or, between runs, the last one) was stopped by the run budget.
+    var budgetExpired: Bool { runDepth > 0 ? cluashim_getvm(handle).pointee.expired != 0 : lastRunTimedOut }
 
     // MARK: Globals
 

@@ -1,6 +1,10 @@
 import LuaRuntime
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The run budget and the memory cap stop a script, never the process.
 @Suite struct LimitTests {
     @Test func endlessLoopIsStoppedByTheBudget() throws {
@@ -13,6 +17,16 @@ import Testing
         #expect(clock.now - start < .seconds(2))
         // The VM is still usable, with a fresh budget.
         #expect(try lua.run("local n = 0; for i = 1, 1000 do n = n + i end; return n") == [500500])
+    }
+
+    @Test func theBudgetCountsWorkNotWaiting() throws {
+        // Blocked (a slow system call, a busy machine), a script uses no CPU time.
+        let lua = try LuaState(.init(runLimit: .milliseconds(50)))
+        lua.register("block") { _ in
+            usleep(120_000)
+            return .none
+        }
+        #expect(try lua.run("block(); local n = 0; for i = 1, 100000 do n = n + i end; return n") == [5_000_050_000])
     }
 
     @Test func pcallInTheScriptCannotSwallowTheStop() throws {
