@@ -16,7 +16,7 @@ extension ScriptVM {
 
     /// The Lua half of the module: what reads best in Lua.
     private static let prelude = """
-        local sse, log, client_field, client_collected, client_methods, timer_methods = ...
+        local sse, log, client_field, client_collected, client_methods, timer_methods, note_module = ...
         -- sse.log is print through the server's log
         function sse.log(...)
           local parts = table.pack(...)
@@ -35,6 +35,13 @@ extension ScriptVM {
           __gc = client_collected,
         }
         local timer_meta = { __name = "ssescript.timer", __index = timer_methods }
+        -- note each Lua file `require` finds, so that editing it reloads the script
+        if package and package.searchers then
+          table.insert(package.searchers, 2, function(name)
+            local path = package.searchpath(name, package.path)
+            if path then note_module(path) end
+          end)
+        end
         return client_meta, timer_meta
         """
 
@@ -83,7 +90,14 @@ extension ScriptVM {
         for (name, method) in clientMethods { stack.setFunction(-1, name, bound(method)) }
         stack.newTable()
         stack.setFunction(-1, "cancel", bound { try $0.cancelTimer($1) })
-        _ = try lua.protectedCall(argumentCount: 6, resultCount: 2)
+        stack.push(
+            function: bound { vm, stack in
+                if let path = stack.string(at: 1), path.hasPrefix(vm.scriptDirectory + "/") {
+                    vm.requiredFiles.insert(path)
+                }
+                return .none
+            })
+        _ = try lua.protectedCall(argumentCount: 7, resultCount: 2)
         stack.setRegistry(Self.timerMetatable)
         stack.setRegistry(Self.clientMetatable)
         stack.pushValue(at: module)

@@ -18,6 +18,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     let logger: Logger
     let errors: ErrorLog
     private(set) var vm: ScriptVM?
+    private var watcher: FileWatcher?
+    /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
+    public private(set) var lastReloadError: String?
 
     public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
         self.scriptPath = scriptPath
@@ -39,6 +42,7 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// Runs the script's `on_stop` hook and stops it (timers, handlers).
     public func stop() {
         loop.preconditionInEventLoop()
+        stopWatching()
         if let vm { runHook("on_stop", in: vm) }
         vm?.retire()
         vm = nil
@@ -56,9 +60,65 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         host.vm?.retire()
     }
 
-    private func makeVM() throws(LuaError) -> ScriptVM {
+    // MARK: Reload
+
+    /// Reloads the script whenever it, or a module it `require`d from its directory,
+    /// changes on disk.
+    public func startWatching(interval: TimeAmount = .milliseconds(100)) {
+        loop.preconditionInEventLoop()
+        watcher = FileWatcher(
+            loop: loop, interval: interval,
+            files: { [unowned self] in [scriptPath] + (vm?.requiredFiles.sorted() ?? []) },
+            changed: { [unowned self] files in
+                reload(
+                    because: "changed: "
+                        + files.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))
+            })
+        watcher?.start()
+    }
+
+    public func stopWatching() {
+        watcher?.stop()
+        watcher = nil
+    }
+
+    /// Loads the script again in a fresh VM. If it loads, swaps it in at once: the
+    /// old timers and handlers stop, every open stream is handed to the new handler
+    /// for its path (`client.reloaded == true`) or closed cleanly if its path is
+    /// gone, `sse.state` carries over, and the new script's `on_reload` runs. If it
+    /// does not load, the running script goes on untouched. Returns whether it swapped.
+    @discardableResult
+    public func reload(because reason: String) -> Bool {
+        loop.preconditionInEventLoop()
+        let started = NIODeadline.now()
+        let (state, dropped) = vm?.carriedState() ?? (.nil, [])
+        let next: ScriptVM
+        do {
+            next = try makeVM(state: state)
+        } catch {
+            lastReloadError = error.message
+            logger.error("reload of \(scriptPath) failed (\(reason)): \(error.message); the previous version goes on")
+            return false
+        }
+        for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
+        vm?.retire()
+        vm = next
+        lastReloadError = nil
+        publishRoutes()
+        let clients = server.hub.clients.sorted { $0.id < $1.id }
+        for client in clients { next.connect(client, reloaded: true) }
+        runHook("on_reload", in: next)
+        let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
+        logger.info(
+            "reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(clients.count) streams handed over"
+        )
+        return true
+    }
+
+    private func makeVM(state: LuaValue = .nil) throws(LuaError) -> ScriptVM {
         let vm = try ScriptVM(
             scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
+        vm.restore(state: state)
         do {
             try vm.load()
         } catch {
@@ -105,7 +165,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
 
     public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
         if request.path == "/", vm?.handlers["/"] == nil {
-            return hub.respond(to: exchange, with: DemoPage.response(streams: streamPaths, events: eventNames))
+            return hub.respond(
+                to: exchange,
+                with: DemoPage.response(streams: streamPaths, events: eventNames, reloadError: lastReloadError))
         }
         guard let vm else {
             return hub.respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no script running"))
@@ -118,5 +180,13 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     private var eventNames: [String] {
         guard let source = FileSystem.contents(of: scriptPath) else { return [] }
         return DemoPage.eventNames(in: source)
+    }
+}
+
+extension String {
+    /// A number with one decimal: `3.2`.
+    fileprivate init(oneDecimal value: Double) {
+        let tenths = (value * 10).rounded()
+        self = "\(Int(tenths) / 10).\(Int(tenths) % 10)"
     }
 }

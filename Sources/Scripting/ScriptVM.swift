@@ -22,6 +22,10 @@ final class ScriptVM {
     let logger: Logger
     let errors: ErrorLog
     let scriptPath: String
+    /// The directory `require` searches first.
+    let scriptDirectory: String
+    /// The Lua files in `scriptDirectory` the script has `require`d (watched for reloads).
+    var requiredFiles: Set<String> = []
 
     var streams: [String: StreamDeclaration] = [:]
     var handlers: [String: [String: LuaFunction]] = [:]
@@ -49,12 +53,13 @@ final class ScriptVM {
         scheduler = Scheduler(loop: hub.loop)
         let directory = scriptPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
             separator: "/")
+        scriptDirectory = directory.isEmpty ? "." : directory
         lua = try LuaState(
             .init(
                 memoryLimit: options.memoryLimit,
                 runLimit: options.timeout,
                 libraries: options.sandbox ? .sandbox : .standard,
-                searchPaths: [directory.isEmpty ? "." : directory],
+                searchPaths: [scriptDirectory],
                 preload: ["cjson"]
             ))
         try installModule()
@@ -75,7 +80,8 @@ final class ScriptVM {
 
     deinit { retire() }
 
-    /// Stops everything it runs and closes its VM. Retiring twice is harmless.
+    /// Stops everything it runs and closes its VM. Retiring twice is harmless. An HTTP
+    /// request a handler was still working on gets `503` (it may be retried).
     func retire() {
         guard !lua.isClosed else { return }
         scheduler.cancelAll()
@@ -83,6 +89,13 @@ final class ScriptVM {
         timers = [:]
         let running = tasks.values
         tasks = [:]
+        for task in running {
+            if case .request(let exchange, _) = task.purpose {
+                var response = Response(status: .serviceUnavailable, text: "the script was reloaded or stopped; retry")
+                response.headers.append(("Retry-After", "1"))
+                hub.respond(to: exchange, with: response)
+            }
+        }
         lua.close()
         for task in running { task.end() }
         sessions = [:]

@@ -25,6 +25,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a stream gets a heartbeat comment.")
     var heartbeat: Double = 15
 
+    @Flag(help: "Do not reload the script when it or a module it requires changes (SIGHUP still reloads).")
+    var noWatch = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard heartbeat > 0, heartbeat.isFinite else {
@@ -66,6 +69,9 @@ struct Serve: AsyncParsableCommand {
             print("\(base)\(path)", to: &standardOutput)
         }
         logger.info("serving \(script.script); demo page at \(base)/")
+        if !noWatch { scriptLoop.execute { host.startWatching() } }
+        let reloads = ReloadSignal { scriptLoop.execute { host.reload(because: "SIGHUP") } }
+        defer { reloads.cancel() }
 
         await Signals.wait(for: [SIGINT, SIGTERM])
         logger.info("stopping")

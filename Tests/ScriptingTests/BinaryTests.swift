@@ -84,6 +84,17 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
         return nil
     }
 
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// The process's resident memory in KiB (`VmRSS`).
+    var residentKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+
     /// Sends SIGTERM and returns the exit status.
     @discardableResult
     func terminate() -> Int32 {

@@ -33,6 +33,7 @@ final class LiveServer: Sendable {
     static func start(
         script: String,
         options: ScriptOptions = ScriptOptions(),
+        logger: Logger? = nil,
         configure: (inout PushServer.Configuration) -> Void = { _ in }
     ) async throws -> LiveServer {
         let path: String
@@ -49,12 +50,16 @@ final class LiveServer: Sendable {
         let scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = scripts.next()
         let server = PushServer(configuration: configuration, group: io, controlLoop: loop)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let host = ScriptHost(scriptPath: path, options: options, server: server, logger: logger)
+        let host = ScriptHost(scriptPath: path, options: options, server: server, logger: logger ?? Self.quietLogger)
         try await loop.submit { try host.start() }.get()
         let port = try await server.start()
         return LiveServer(server: server, host: host, port: port, scriptPath: path, io: io, scripts: scripts)
+    }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
     }
 
     func stop() async throws {
@@ -74,10 +79,11 @@ final class LiveServer: Sendable {
 func withLiveServer<T>(
     script: String,
     options: ScriptOptions = ScriptOptions(),
+    logger: Logger? = nil,
     configure: (inout PushServer.Configuration) -> Void = { _ in },
     _ body: (LiveServer) async throws -> T
 ) async throws -> T {
-    let live = try await LiveServer.start(script: script, options: options, configure: configure)
+    let live = try await LiveServer.start(script: script, options: options, logger: logger, configure: configure)
     do {
         let result = try await body(live)
         try await live.stop()
