@@ -24,6 +24,12 @@ extension ScriptVM {
           log(table.concat(parts, "\\t"))
         end
         print = sse.log
+        -- the server is for every client: a script cannot end it by accident
+        if os and os.exit then
+          os.exit = function()
+            error("os.exit is disabled in ssescript: it would stop the server for every client (stop it with SIGTERM)", 2)
+          end
+        end
         local client_meta = {
           __name = "ssescript.client",
           __index = function(self, key)

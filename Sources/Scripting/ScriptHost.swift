@@ -109,9 +109,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         for client in clients { next.connect(client, reloaded: true) }
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
-        logger.info(
-            "reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(clients.count) streams handed over"
-        )
+        let streams = clients.count == 1 ? "1 stream" : "\(clients.count) streams"
+        logger.info("reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over")
         return true
     }
 

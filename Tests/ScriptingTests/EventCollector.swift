@@ -8,6 +8,7 @@ import Synchronization
 final class EventCollector: Sendable {
     private final class Received: Sendable {
         let events = Mutex<[OpenAPIRuntime.ServerSentEvent]>([])
+        let arrivals = Mutex<[ContinuousClock.Instant]>([])
         let ended = Mutex(false)
     }
 
@@ -19,7 +20,10 @@ final class EventCollector: Sendable {
         task = Task {
             do {
                 var stream = try await SSEClient.open(url, headers: headers)
-                while let event = try await stream.next() { received.events.withLock { $0.append(event) } }
+                while let event = try await stream.next() {
+                    received.events.withLock { $0.append(event) }
+                    received.arrivals.withLock { $0.append(.now) }
+                }
             } catch {}
             received.ended.withLock { $0 = true }
         }
@@ -29,6 +33,12 @@ final class EventCollector: Sendable {
 
     var events: [OpenAPIRuntime.ServerSentEvent] { received.events.withLock { $0 } }
     var data: [String] { events.compactMap(\.data) }
+    /// The longest time between two events received.
+    var longestGap: Duration {
+        let times = received.arrivals.withLock { $0 }
+        return zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? .zero
+    }
+
     /// Whether the stream ended (the server closed it or the connection failed).
     var hasEnded: Bool { received.ended.withLock { $0 } }
 

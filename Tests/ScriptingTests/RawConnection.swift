@@ -30,10 +30,25 @@ final class RawConnection {
 
     deinit { close() }
 
-    /// Closes the connection (as a client that goes away).
-    func close() {
-        if socket >= 0 { Glibc.close(socket) }
+    /// Closes the connection (as a client that goes away). With `reset`, the close
+    /// sends a RST and leaves no TIME_WAIT behind (for tests that connect thousands of times).
+    func close(reset: Bool = false) {
+        guard socket >= 0 else { return }
+        if reset {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        Glibc.close(socket)
         socket = -1
+    }
+
+    /// Ends what this side sends (the server sees end of input).
+    func shutdownWrite() { shutdown(socket, Int32(SHUT_WR)) }
+
+    /// Sets how long one read may wait.
+    func setReadTimeout(seconds: Double) {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     func send(_ text: String) { send(Array(text.utf8)) }
@@ -66,5 +81,13 @@ final class RawConnection {
             if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return true }
         }
         return false
+    }
+}
+
+/// Runs blocking work (sockets, waiting on a process) on a thread of its own, so
+/// that it does not hold one of the few threads every async test shares.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
