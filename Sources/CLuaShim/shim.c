@@ -114,7 +114,11 @@ void cluashim_arm_budget(lua_State *L, int64_t budget_ns) {
     vm->budget_ns = budget_ns;
     vm->cpu_start_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     vm->check_at_ns = clock_ns(CLOCK_MONOTONIC) + budget_ns;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    // Threads inherit the hook with its count; only an expiry shortens a thread's
+    // count, so only then does it need setting back (lua_sethook is not free).
+    if (lua_gethookcount(L) != BUDGET_HOOK_COUNT) {
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    }
 }
 
 void cluashim_disarm_budget(lua_State *L) {

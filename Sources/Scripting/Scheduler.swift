@@ -5,6 +5,10 @@ import NIOCore
 /// heap. One NIO task is scheduled, for the earliest; when it fires, everything
 /// that is due runs in the same wake, so thousands of sleeping handlers cost one
 /// wake-up, not one scheduled task each.
+///
+/// Deadlines are rounded up to the next millisecond (the resolution of nginx's and
+/// node's timers): timers due within the same millisecond share one wake-up and one
+/// batch of writes per I/O loop, and none fires early.
 final class Scheduler {
     /// A scheduled action; cancel it to make it a no-op.
     final class Timer {
@@ -42,9 +46,14 @@ final class Scheduler {
 
     /// Runs `action` on the loop at `deadline` (at once if it has passed, but never
     /// inside this call).
+    static let resolution: UInt64 = 1_000_000
+
     @discardableResult
     func schedule(at deadline: NIODeadline, _ action: @escaping () -> Void) -> Timer {
         loop.preconditionInEventLoop()
+        let resolution = Self.resolution
+        let deadline = NIODeadline.uptimeNanoseconds(
+            (deadline.uptimeNanoseconds + resolution - 1) / resolution * resolution)
         counter += 1
         let timer = Timer(deadline: deadline, order: counter, action: action)
         heap.insert(Entry(timer: timer))

@@ -110,7 +110,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
         let streams = clients.count == 1 ? "1 stream" : "\(clients.count) streams"
-        logger.info("reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over")
+        logger.info(
+            "reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over")
         return true
     }
 

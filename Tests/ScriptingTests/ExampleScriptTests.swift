@@ -37,3 +37,51 @@ import Testing
         }
     }
 }
+
+/// The scripts under `examples/`, each served and read for real.
+@Suite struct ExamplesTests {
+    /// The JSON object in an event's data.
+    static func json(_ data: String?) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data((data ?? "").utf8)) as? [String: Any])
+    }
+
+    @Test func chatWelcomesAndRelaysMessages() async throws {
+        try await withLiveServer(script: "file:" + Repository.path("examples/chat.lua")) { live in
+            let room = EventCollector(live.url("/chat?name=ada"))
+            try await room.waitFor { $0.count >= 2 }
+            #expect(room.events[0].event == "welcome")
+            #expect(try Self.json(room.events[0].data)["you"] as? String == "ada")
+            #expect(try Self.json(room.events[0].data)["online"] as? Int == 1)
+            #expect(room.events[1].event == "joined")
+            let sent = try await SSEClient.fetch(live.url("/chat"), method: .POST, body: #"{"name":"bob","text":"hi"}"#)
+            #expect(sent.status == 204)
+            try await room.waitFor { $0.count >= 3 }
+            #expect(room.events[2].event == "message")
+            #expect(try Self.json(room.events[2].data)["text"] as? String == "hi")
+            let bad = try await SSEClient.fetch(live.url("/chat"), method: .POST, body: "not json")
+            #expect(bad.status == 400 && bad.body.hasPrefix("send JSON like"))
+        }
+    }
+
+    @Test func llmMockStreamsAnOpenAIStyleCompletion() async throws {
+        try await withLiveServer(script: "file:" + Repository.path("examples/llm.lua")) { live in
+            let url = live.url("/v1/chat/completions")
+            let events = try await withTimeout(15) {
+                var stream = try await SSEClient.open(
+                    url, method: .POST, body: #"{"messages":[{"role":"user","content":"What is SSE?"}]}"#)
+                return try await stream.rest()
+            }
+            #expect(events.last?.data == "[DONE]", "the stream ends after [DONE]")
+            let chunks = try events.dropLast().map { try Self.json($0.data) }
+            let deltas = chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"]) as? [String: Any] }
+            #expect(deltas.first?["role"] as? String == "assistant")
+            let text = deltas.compactMap { $0["content"] as? String }.joined()
+            #expect(text.hasPrefix("Server-Sent Events push text") && text.hasSuffix("reconnects by itself."))
+            let finish = chunks.map { ($0["choices"] as? [[String: Any]])?.first?["finish_reason"] }
+            #expect(finish.last as? String == "stop")
+            #expect(finish.dropLast().allSatisfy { $0 is NSNull }, "finish_reason is null until the end")
+            let refused = try await SSEClient.fetch(url)
+            #expect(refused.status == 400 && refused.body.hasPrefix("POST a JSON body"))
+        }
+    }
+}
