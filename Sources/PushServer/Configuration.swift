@@ -12,6 +12,9 @@ extension PushServer {
         /// Bytes that may wait in the server for one slow client before it is
         /// disconnected. Default 1 MiB.
         public var clientBuffer: Int = 1 << 20
+        /// Events with an id kept per topic for clients that resume with
+        /// `Last-Event-ID`, unless the stream says otherwise. Default 100.
+        public var history: Int = 100
         /// Largest request body accepted (`413` past it). Default 1 MiB.
         public var maxBody: Int = 1 << 20
         /// Largest request head accepted (`431` past it). Default 16 KiB.

@@ -25,10 +25,19 @@ public final class PushServer: Sendable {
         state = ServerState(configuration: configuration, hub: hub)
     }
 
-    /// The paths served; set it whole (a reload swaps it at once).
+    /// The paths served; set it whole (a reload swaps it at once). The streams'
+    /// history and id options reach the hub at once when set on its loop.
     public var routes: RouteTable {
         get { state.routes.withLock { $0 } }
-        set { state.routes.withLock { $0 = newValue } }
+        set {
+            state.routes.withLock { $0 = newValue }
+            let hub = self.hub
+            if hub.loop.inEventLoop {
+                hub.configureTopics(newValue.streams)
+            } else {
+                hub.loop.execute { hub.configureTopics(newValue.streams) }
+            }
+        }
     }
 
     /// Streams closed because their client read too slowly.
