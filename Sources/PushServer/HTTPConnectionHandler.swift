@@ -45,6 +45,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     var lastActivityTick: UInt32 = 0
     var heartbeatTicks: UInt32
     private var unwritableSince: UInt32?
+    /// Found too slow: the shard closes it once its current batch is done.
+    private var isSlow = false
 
     init(id: Int, shard: Shard, server: ServerState) {
         self.id = id
@@ -110,6 +112,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             close()
         }
     }
+
+    /// Completes when the connection is closed.
+    var closeFuture: EventLoopFuture<Void>? { context?.channel.closeFuture }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         unwritableSince = context.channel.isWritable ? nil : shard.tick
@@ -258,9 +263,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         return true
     }
 
+    /// Flushes the batch's writes. A stream still over its budget (unwritable)
+    /// once the kernel has taken what it could, with more than twice its budget
+    /// left waiting, is too slow: it is closed once the shard's batch is done.
+    /// While a stream keeps up, the check is one atomic load.
     func flush() {
-        context?.flush()
-        if let context, !context.channel.isWritable, unwritableSince == nil { unwritableSince = shard.tick }
+        guard let context else { return }
+        context.flush()
+        guard !context.channel.isWritable else { return }
+        if unwritableSince == nil { unwritableSince = shard.tick }
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        if buffered > 2 * server.configuration.clientBuffer { markSlow() }
     }
 
     /// Ends the stream: the last chunk, then close once it is written.
@@ -273,6 +286,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// otherwise make the server buffer without bound.
     func checkBudget(tick: UInt32) {
         guard let since = unwritableSince, tick &- since >= server.slowClientTicks(shard) else { return }
+        markSlow()
+    }
+
+    /// Nothing more is written to it; the shard closes it after its batch.
+    private func markSlow() {
+        guard !isSlow else { return }
+        isSlow = true
+        state = .closing
+        shard.disconnectSlow(self)
+    }
+
+    /// Closes a stream found too slow, dropping what it has not taken; it can
+    /// come back with `Last-Event-ID`.
+    func disconnectSlow() {
         server.countSlowClient()
         close()
     }
@@ -283,14 +310,21 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         refuse(.requestTimeout, "request not completed in time", close: true)
     }
 
+    /// Writes `bytes` after what is pending, then closes; a client that does not
+    /// take them within `closeTimeout` is closed anyway.
     private func closeAfterWriting(_ bytes: ByteBuffer) {
         guard let context else { return }
         state = .closing
+        let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
-        if !context.channel.isWritable { return close() }
-        let channel = context.channel
-        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        let giveUp = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in
+            giveUp.cancel()
+            channel.close(promise: nil)
+        }
     }
 
     private func close() {
