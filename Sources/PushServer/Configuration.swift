@@ -21,6 +21,9 @@ extension PushServer {
         /// Events with an id kept per topic for clients that resume with
         /// `Last-Event-ID`, unless the stream says otherwise. Default 100.
         public var history: Int = 100
+        /// Which pages from other origins may read streams and responses. Default:
+        /// pages from this machine (`CORSPolicy.loopback`).
+        public var cors: CORSPolicy = .loopback
         /// Largest request body accepted (`413` past it). Default 1 MiB.
         public var maxBody: Int = 1 << 20
         /// Largest request head accepted (`431` past it). Default 16 KiB.

@@ -13,8 +13,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case idle
         /// Reading the body of a request for a stream or a handler.
         case receiving(HTTPRequestHead, stream: Bool, body: ByteBuffer)
-        /// The request is refused; its body is read and dropped, then this is sent.
-        case refusing(Response)
+        /// The server answers itself (a refusal, a preflight); the request's body
+        /// is read and dropped, then this is sent.
+        case answering(Response)
         /// Handed to the hub; waiting for a response, or for the stream to open.
         case waiting(stream: Bool)
         /// The response head is out; events follow.
@@ -60,7 +61,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// Whether the connection is still reading its request (slow-loris applies).
     var isAwaitingRequest: Bool {
         switch state {
-        case .idle, .receiving, .refusing: true
+        case .idle, .receiving, .answering: true
         default: false
         }
     }
@@ -106,7 +107,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             refuse(
                 .requestHeaderFieldsTooLarge, "request head larger than \(server.configuration.maxHead) bytes",
                 close: true)
-        case (is HTTPParserError, .idle), (is HTTPParserError, .receiving), (is HTTPParserError, .refusing):
+        case (is HTTPParserError, .idle), (is HTTPParserError, .receiving), (is HTTPParserError, .answering):
             refuse(.badRequest, "malformed HTTP request", close: true)
         default:
             close()
@@ -136,11 +137,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             var chunk = chunk
             body.writeBuffer(&chunk)
             state = .receiving(head, stream: stream, body: body)
-        case (.body, .refusing):
+        case (.body, .answering):
             break
         case (.end, .receiving(let head, let stream, let body)):
             dispatch(head, stream: stream, body: body)
-        case (.end, .refusing(let response)):
+        case (.end, .answering(let response)):
             state = .waiting(stream: false)
             send(response, keepAlive: requestKeepAlive)
         default:
@@ -156,26 +157,45 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         origin = head.headers.first(name: "origin")
         requestKeepAlive = head.isKeepAlive
         let path = String(Request.split(head.uri).path)
+        if head.method == .OPTIONS { return answerOptions(head, path: path) }
         let match = server.routes.withLock { $0.match(head.method, path) }
         switch match {
         case .notFound:
-            state = .refusing(Response(status: .notFound, text: "no stream or handler at \(path)"))
+            state = .answering(Response(status: .notFound, text: "no stream or handler at \(path)"))
         case .methodNotAllowed(let allowed):
             var response = Response(
                 status: .methodNotAllowed, text: "\(head.method.rawValue) is not allowed on \(path)")
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
-            state = .refusing(response)
+            state = .answering(response)
         case .stream(let options):
             guard reserveStreamSlot() else {
                 var response = Response(status: .serviceUnavailable, text: "too many clients, retry later")
                 response.headers.append(("Retry-After", "5"))
-                state = .refusing(response)
+                state = .answering(response)
                 return
             }
             heartbeatTicks = shard.heartbeatTicks(for: options.heartbeat)
             accept(head, stream: true)
         case .handler:
             accept(head, stream: false)
+        }
+    }
+
+    /// `OPTIONS` on a declared path: a CORS preflight when the request has an
+    /// `Origin`, else the methods the path accepts.
+    private func answerOptions(_ head: HTTPRequestHead, path: String) {
+        let methods = server.routes.withLock { $0.allowed(path) }
+        guard !methods.isEmpty else {
+            state = .answering(Response(status: .notFound, text: "no stream or handler at \(path)"))
+            return
+        }
+        if let origin {
+            let requestHeaders = head.headers.first(name: "access-control-request-headers")
+            let policy = server.configuration.cors
+            state = .answering(policy.preflight(origin: origin, methods: methods, requestHeaders: requestHeaders))
+        } else {
+            state = .answering(
+                Response(status: .noContent, headers: [("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]))
         }
     }
 
@@ -215,13 +235,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             state = .waiting(stream: false)
             send(response, keepAlive: false)
         } else {
-            state = .refusing(response)
+            state = .answering(response)
         }
     }
 
     private func send(_ response: Response, keepAlive: Bool) {
         var response = response
-        if origin != nil { response.headers.append(contentsOf: server.hub.corsHeaders(origin: origin!)) }
+        if let origin { response.addCORSHeaders(server.configuration.cors, origin: origin) }
         respond(
             response.encoded(version: version, keepAlive: keepAlive, allocator: ByteBufferAllocator()),
             keepAlive: keepAlive)
@@ -249,7 +269,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         guard case .waiting(stream: true) = state, let context else { return false }
         state = .streaming
         context.write(
-            wrapOutboundOut(StreamHead.bytes(version: version, cors: origin.map(server.hub.corsHeaders) ?? [])),
+            wrapOutboundOut(
+                StreamHead.bytes(
+                    version: version, cors: origin.map { server.configuration.cors.headers(origin: $0) } ?? [])),
             promise: nil)
         _ = write(StreamHead.greeting)
         return true

@@ -109,7 +109,10 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
         forget(client)
-        let response = Response(status: status, text: message)
+        var response = Response(status: status, text: message)
+        if let origin = client.request.headers.first(name: "origin") {
+            response.addCORSHeaders(configuration.cors, origin: origin)
+        }
         let keepAlive = client.request.keepAlive
         let bytes = response.encoded(version: client.request.version, keepAlive: keepAlive, allocator: allocator)
         enqueue(.respond(connection: client.id, bytes, keepAlive: keepAlive), on: client.shard)
@@ -185,16 +188,12 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func respond(to exchange: Exchange, with response: Response) {
         loop.preconditionInEventLoop()
         var response = response
-        if let origin = exchange.origin { response.headers.append(contentsOf: corsHeaders(origin: origin)) }
+        if let origin = exchange.origin { response.addCORSHeaders(configuration.cors, origin: origin) }
         let bytes = response.encoded(version: exchange.version, keepAlive: exchange.keepAlive, allocator: allocator)
         enqueue(
             .respond(connection: exchange.connection, bytes, keepAlive: exchange.keepAlive),
             on: shardIndex(of: exchange.connection)
         )
-    }
-
-    func corsHeaders(origin: String) -> [(String, String)] {
-        [("Access-Control-Allow-Origin", "*")]
     }
 
     // MARK: From the I/O loops
