@@ -9,9 +9,21 @@ extension PushServer {
         public var port: Int = 8080
         /// Comment sent on a stream idle this long. Default 15 s.
         public var heartbeat: TimeAmount = .seconds(15)
-        /// Bytes that may wait in the server for one slow client before it is
-        /// disconnected. Default 1 MiB.
+        /// Bytes that may wait in the server for one client (its write budget,
+        /// `--client-buffer`). Default 1 MiB. A stream over it for longer than
+        /// `slowClientTimeout`, or over twice it at all, is disconnected.
         public var clientBuffer: Int = 1 << 20
+        /// How long a stream may stay over its write budget. Default 1 s.
+        public var slowClientTimeout: TimeAmount = .seconds(1)
+        /// How long a closing connection may take to take its last bytes (the end
+        /// of its stream) before it is closed anyway. Default 2 s.
+        public var closeTimeout: TimeAmount = .seconds(2)
+        /// Events with an id kept per topic for clients that resume with
+        /// `Last-Event-ID`, unless the stream says otherwise. Default 100.
+        public var history: Int = 100
+        /// Which pages from other origins may read streams and responses. Default:
+        /// pages from this machine (`CORSPolicy.loopback`).
+        public var cors: CORSPolicy = .loopback
         /// Largest request body accepted (`413` past it). Default 1 MiB.
         public var maxBody: Int = 1 << 20
         /// Largest request head accepted (`431` past it). Default 16 KiB.

@@ -9,6 +9,9 @@ import NIOCore
 public struct Frame: Sendable {
     public let chunked: ByteBuffer
     public let payload: ByteBuffer
+    /// The event's id, if it has a non-empty one: such an event is kept in its
+    /// topic's history. Comments and heartbeats have none.
+    public let id: String?
 
     /// Room left before the event for the chunk-size line: 16 hex digits and CRLF.
     private static let headerRoom = 18
@@ -20,19 +23,21 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + 64 + (event.data?.utf8.count ?? 0))
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         try buffer.writeServerSentEvent(event)
-        self.init(framing: buffer)
+        self.init(framing: buffer, id: event.id?.isEmpty == false ? event.id : nil)
     }
 
-    /// Frames the raw event bytes `text` (already in event-stream format).
+    /// Frames the raw event bytes `text` (already in event-stream format). It has
+    /// no id, so it is never kept in a history.
     public init(raw text: String, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         var buffer = allocator.buffer(capacity: Self.headerRoom + text.utf8.count + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         buffer.writeString(text)
-        self.init(framing: buffer)
+        self.init(framing: buffer, id: nil)
     }
 
     /// `buffer` holds `headerRoom` unused bytes, then the event.
-    private init(framing buffer: ByteBuffer) {
+    private init(framing buffer: ByteBuffer, id: String?) {
+        self.id = id
         var buffer = buffer
         let length = buffer.writerIndex - Self.headerRoom
         payload = buffer.getSlice(at: Self.headerRoom, length: length)!

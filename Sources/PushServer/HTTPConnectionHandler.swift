@@ -13,8 +13,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         case idle
         /// Reading the body of a request for a stream or a handler.
         case receiving(HTTPRequestHead, stream: Bool, body: ByteBuffer)
-        /// The request is refused; its body is read and dropped, then this is sent.
-        case refusing(Response)
+        /// The server answers itself (a refusal, a preflight); the request's body
+        /// is read and dropped, then this is sent.
+        case answering(Response)
         /// Handed to the hub; waiting for a response, or for the stream to open.
         case waiting(stream: Bool)
         /// The response head is out; events follow.
@@ -45,6 +46,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     var lastActivityTick: UInt32 = 0
     var heartbeatTicks: UInt32
     private var unwritableSince: UInt32?
+    /// Found too slow: the shard closes it once its current batch is done.
+    private var isSlow = false
 
     init(id: Int, shard: Shard, server: ServerState) {
         self.id = id
@@ -58,7 +61,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// Whether the connection is still reading its request (slow-loris applies).
     var isAwaitingRequest: Bool {
         switch state {
-        case .idle, .receiving, .refusing: true
+        case .idle, .receiving, .answering: true
         default: false
         }
     }
@@ -104,12 +107,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             refuse(
                 .requestHeaderFieldsTooLarge, "request head larger than \(server.configuration.maxHead) bytes",
                 close: true)
-        case (is HTTPParserError, .idle), (is HTTPParserError, .receiving), (is HTTPParserError, .refusing):
+        case (is HTTPParserError, .idle), (is HTTPParserError, .receiving), (is HTTPParserError, .answering):
             refuse(.badRequest, "malformed HTTP request", close: true)
         default:
             close()
         }
     }
+
+    /// Completes when the connection is closed.
+    var closeFuture: EventLoopFuture<Void>? { context?.channel.closeFuture }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         unwritableSince = context.channel.isWritable ? nil : shard.tick
@@ -131,11 +137,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             var chunk = chunk
             body.writeBuffer(&chunk)
             state = .receiving(head, stream: stream, body: body)
-        case (.body, .refusing):
+        case (.body, .answering):
             break
         case (.end, .receiving(let head, let stream, let body)):
             dispatch(head, stream: stream, body: body)
-        case (.end, .refusing(let response)):
+        case (.end, .answering(let response)):
             state = .waiting(stream: false)
             send(response, keepAlive: requestKeepAlive)
         default:
@@ -151,26 +157,45 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         origin = head.headers.first(name: "origin")
         requestKeepAlive = head.isKeepAlive
         let path = String(Request.split(head.uri).path)
+        if head.method == .OPTIONS { return answerOptions(head, path: path) }
         let match = server.routes.withLock { $0.match(head.method, path) }
         switch match {
         case .notFound:
-            state = .refusing(Response(status: .notFound, text: "no stream or handler at \(path)"))
+            state = .answering(Response(status: .notFound, text: "no stream or handler at \(path)"))
         case .methodNotAllowed(let allowed):
             var response = Response(
                 status: .methodNotAllowed, text: "\(head.method.rawValue) is not allowed on \(path)")
             response.headers.append(("Allow", allowed.joined(separator: ", ")))
-            state = .refusing(response)
+            state = .answering(response)
         case .stream(let options):
             guard reserveStreamSlot() else {
                 var response = Response(status: .serviceUnavailable, text: "too many clients, retry later")
                 response.headers.append(("Retry-After", "5"))
-                state = .refusing(response)
+                state = .answering(response)
                 return
             }
             heartbeatTicks = shard.heartbeatTicks(for: options.heartbeat)
             accept(head, stream: true)
         case .handler:
             accept(head, stream: false)
+        }
+    }
+
+    /// `OPTIONS` on a declared path: a CORS preflight when the request has an
+    /// `Origin`, else the methods the path accepts.
+    private func answerOptions(_ head: HTTPRequestHead, path: String) {
+        let methods = server.routes.withLock { $0.allowed(path) }
+        guard !methods.isEmpty else {
+            state = .answering(Response(status: .notFound, text: "no stream or handler at \(path)"))
+            return
+        }
+        if let origin {
+            let requestHeaders = head.headers.first(name: "access-control-request-headers")
+            let policy = server.configuration.cors
+            state = .answering(policy.preflight(origin: origin, methods: methods, requestHeaders: requestHeaders))
+        } else {
+            state = .answering(
+                Response(status: .noContent, headers: [("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]))
         }
     }
 
@@ -210,13 +235,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             state = .waiting(stream: false)
             send(response, keepAlive: false)
         } else {
-            state = .refusing(response)
+            state = .answering(response)
         }
     }
 
     private func send(_ response: Response, keepAlive: Bool) {
         var response = response
-        if origin != nil { response.headers.append(contentsOf: server.hub.corsHeaders(origin: origin!)) }
+        if let origin { response.addCORSHeaders(server.configuration.cors, origin: origin) }
         respond(
             response.encoded(version: version, keepAlive: keepAlive, allocator: ByteBufferAllocator()),
             keepAlive: keepAlive)
@@ -244,7 +269,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         guard case .waiting(stream: true) = state, let context else { return false }
         state = .streaming
         context.write(
-            wrapOutboundOut(StreamHead.bytes(version: version, cors: origin.map(server.hub.corsHeaders) ?? [])),
+            wrapOutboundOut(
+                StreamHead.bytes(
+                    version: version, cors: origin.map { server.configuration.cors.headers(origin: $0) } ?? [])),
             promise: nil)
         _ = write(StreamHead.greeting)
         return true
@@ -258,9 +285,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         return true
     }
 
+    /// Flushes the batch's writes. A stream still over its budget (unwritable)
+    /// once the kernel has taken what it could, with more than twice its budget
+    /// left waiting, is too slow: it is closed once the shard's batch is done.
+    /// While a stream keeps up, the check is one atomic load.
     func flush() {
-        context?.flush()
-        if let context, !context.channel.isWritable, unwritableSince == nil { unwritableSince = shard.tick }
+        guard let context else { return }
+        context.flush()
+        guard !context.channel.isWritable else { return }
+        if unwritableSince == nil { unwritableSince = shard.tick }
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        if buffered > 2 * server.configuration.clientBuffer { markSlow() }
     }
 
     /// Ends the stream: the last chunk, then close once it is written.
@@ -273,6 +308,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     /// otherwise make the server buffer without bound.
     func checkBudget(tick: UInt32) {
         guard let since = unwritableSince, tick &- since >= server.slowClientTicks(shard) else { return }
+        markSlow()
+    }
+
+    /// Nothing more is written to it; the shard closes it after its batch.
+    private func markSlow() {
+        guard !isSlow else { return }
+        isSlow = true
+        state = .closing
+        shard.disconnectSlow(self)
+    }
+
+    /// Closes a stream found too slow, dropping what it has not taken; it can
+    /// come back with `Last-Event-ID`.
+    func disconnectSlow() {
         server.countSlowClient()
         close()
     }
@@ -283,14 +332,21 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         refuse(.requestTimeout, "request not completed in time", close: true)
     }
 
+    /// Writes `bytes` after what is pending, then closes; a client that does not
+    /// take them within `closeTimeout` is closed anyway.
     private func closeAfterWriting(_ bytes: ByteBuffer) {
         guard let context else { return }
         state = .closing
+        let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
-        if !context.channel.isWritable { return close() }
-        let channel = context.channel
-        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        let giveUp = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in
+            giveUp.cancel()
+            channel.close(promise: nil)
+        }
     }
 
     private func close() {

@@ -39,6 +39,11 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     private var topics: [String: Topic] = [:]
     private var outboxes: [[ShardOp]]
     private var flushScheduled = false
+    /// The recent events with an id of each topic that had one (see `Hub+History`).
+    var histories: [String: History] = [:]
+    /// History size and id numbering of the topics named by stream paths.
+    var topicOptions: [String: StreamOptions] = [:]
+    var eventIDs = EventIDGenerator()
 
     init(loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard]) {
         self.loop = loop
@@ -69,6 +74,11 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         client.state = .open
         enqueue(.open(connection: client.id), on: client.shard)
         let wanted = client.topics.union([client.request.path])
+        // Replayed events are queued behind the head and before the subscriptions:
+        // whatever is published from now on comes after them, once.
+        if let lastEventID = client.request.lastEventID, !lastEventID.isEmpty {
+            replay(after: lastEventID, to: client, topics: wanted)
+        }
         client.topics = []
         for topic in wanted.sorted() { subscribe(client, to: topic) }
     }
@@ -99,7 +109,10 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
         forget(client)
-        let response = Response(status: status, text: message)
+        var response = Response(status: status, text: message)
+        if let origin = client.request.headers.first(name: "origin") {
+            response.addCORSHeaders(configuration.cors, origin: origin)
+        }
         let keepAlive = client.request.keepAlive
         let bytes = response.encoded(version: client.request.version, keepAlive: keepAlive, allocator: allocator)
         enqueue(.respond(connection: client.id, bytes, keepAlive: keepAlive), on: client.shard)
@@ -133,17 +146,24 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         enqueue(.unsubscribe(connection: client.id, topic: topic), on: client.shard)
     }
 
-    /// Sends `event` to every subscriber of `topic`; returns how many there are.
+    /// Sends `event` to every subscriber of `topic`, and keeps it in the topic's
+    /// history if it has an id (given, or the topic's own with `autoIDs`).
+    /// Returns how many subscribers there are.
     @discardableResult
     public func publish(_ event: ServerSentEvent, to topic: String) throws(EventEncodingError) -> Int {
+        loop.preconditionInEventLoop()
+        var event = event
+        if event.id == nil, topicOptions[topic]?.autoIDs == true { event.id = eventIDs.next() }
         let frame = try Frame(event, allocator: allocator)
         return publish(frame, to: topic)
     }
 
-    /// Sends an encoded event to every subscriber of `topic`; returns how many there are.
+    /// Sends an encoded event to every subscriber of `topic`, and keeps it in the
+    /// topic's history if it has an id. Returns how many subscribers there are.
     @discardableResult
     public func publish(_ frame: Frame, to topic: String) -> Int {
         loop.preconditionInEventLoop()
+        if let id = frame.id { record(frame, id: id, in: topic) }
         guard let subscribers = topics[topic], !frame.isEmpty else { return 0 }
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
             enqueue(.publish(topic: topic, frame), on: shard)
@@ -151,7 +171,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         return subscribers.subscribers.count
     }
 
-    /// Sends `event` to every open stream; returns how many there are.
+    /// Sends `event` to every open stream; returns how many there are. It is kept
+    /// in no history: resuming is per topic.
     @discardableResult
     public func broadcast(_ event: ServerSentEvent) throws(EventEncodingError) -> Int {
         loop.preconditionInEventLoop()
@@ -167,16 +188,12 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func respond(to exchange: Exchange, with response: Response) {
         loop.preconditionInEventLoop()
         var response = response
-        if let origin = exchange.origin { response.headers.append(contentsOf: corsHeaders(origin: origin)) }
+        if let origin = exchange.origin { response.addCORSHeaders(configuration.cors, origin: origin) }
         let bytes = response.encoded(version: exchange.version, keepAlive: exchange.keepAlive, allocator: allocator)
         enqueue(
             .respond(connection: exchange.connection, bytes, keepAlive: exchange.keepAlive),
             on: shardIndex(of: exchange.connection)
         )
-    }
-
-    func corsHeaders(origin: String) -> [(String, String)] {
-        [("Access-Control-Allow-Origin", "*")]
     }
 
     // MARK: From the I/O loops
@@ -221,7 +238,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     func shardIndex(of connection: Int) -> Int { connection % shards.count }
 
-    private func enqueue(_ op: ShardOp, on shard: Int) {
+    func enqueue(_ op: ShardOp, on shard: Int) {
         outboxes[shard].append(op)
         if !flushScheduled {
             flushScheduled = true

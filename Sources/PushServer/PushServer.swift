@@ -25,10 +25,19 @@ public final class PushServer: Sendable {
         state = ServerState(configuration: configuration, hub: hub)
     }
 
-    /// The paths served; set it whole (a reload swaps it at once).
+    /// The paths served; set it whole (a reload swaps it at once). The streams'
+    /// history and id options reach the hub at once when set on its loop.
     public var routes: RouteTable {
         get { state.routes.withLock { $0 } }
-        set { state.routes.withLock { $0 = newValue } }
+        set {
+            state.routes.withLock { $0 = newValue }
+            let hub = self.hub
+            if hub.loop.inEventLoop {
+                hub.configureTopics(newValue.streams)
+            } else {
+                hub.loop.execute { hub.configureTopics(newValue.streams) }
+            }
+        }
     }
 
     /// Streams closed because their client read too slowly.
@@ -71,17 +80,32 @@ public final class PushServer: Sendable {
             HTTPConnectionHandler(id: shard.makeConnectionID(), shard: shard, server: state))
     }
 
-    /// Stops accepting connections, ends every stream cleanly and closes every
-    /// connection.
-    public func stop() async {
+    /// Stops listening: no new connection is accepted; open ones go on.
+    public func stopAccepting() async {
         let channel = listener.withLock { current in
             defer { current = nil }
             return current
         }
         try? await channel?.close()
-        for shard in shards {
-            try? await shard.loop.submit { shard.closeAll() }.get()
+    }
+
+    /// Stops accepting connections, then ends every stream cleanly: what the hub
+    /// has sent so far (say, `on_stop`'s last events) is written, then the end of
+    /// the stream, then the connection is closed. Returns once every connection is
+    /// closed; one that does not take its last bytes within
+    /// `configuration.closeTimeout` is closed anyway.
+    public func stop() async {
+        await stopAccepting()
+        let hub = self.hub
+        let shards = self.shards
+        let closed = hub.loop.flatSubmit {
+            // The hub's pending instructions go out first; each shard's close-all is
+            // queued behind them on its loop.
+            hub.flush()
+            let closing = shards.map { shard in shard.loop.flatSubmit { shard.closeAll() } }
+            return EventLoopFuture.andAllComplete(closing, on: hub.loop)
         }
+        try? await closed.get()
     }
 }
 
@@ -114,8 +138,8 @@ final class ServerState: Sendable {
         slowClients.add(1, ordering: .relaxed)
     }
 
-    /// How long a stream may stay over its write budget before it is disconnected: 1 s.
+    /// How long a stream may stay over its write budget before it is disconnected.
     func slowClientTicks(_ shard: Shard) -> UInt32 {
-        Shard.ticks(.seconds(1), of: shard.tickLength)
+        Shard.ticks(configuration.slowClientTimeout, of: shard.tickLength)
     }
 }

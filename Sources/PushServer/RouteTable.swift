@@ -47,8 +47,16 @@ public struct RouteTable: Sendable {
 public struct StreamOptions: Equatable, Sendable {
     /// Heartbeat comment interval on an idle stream; nil for the server's default.
     public var heartbeat: TimeAmount?
+    /// Events with an id kept in the history of the topic named by the stream's
+    /// path, for `Last-Event-ID`; nil for the server's default, 0 for none.
+    public var history: Int?
+    /// Whether the server gives events published to the topic without an id one
+    /// of its own (`<unix-ms>-<seq>`).
+    public var autoIDs: Bool
 
-    public init(heartbeat: TimeAmount? = nil) {
+    public init(heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false) {
         self.heartbeat = heartbeat
+        self.history = history
+        self.autoIDs = autoIDs
     }
 }

@@ -5,7 +5,9 @@ import NIOCore
 /// It carries out the hub's instructions in order, writing each event's one buffer
 /// to every subscriber and flushing each touched connection once per batch. A
 /// periodic sweep sends heartbeats on idle streams and closes connections that
-/// never complete a request or stay over their write budget.
+/// never complete a request or stay over their write budget. A slow client found
+/// in the middle of a batch is closed once the batch is done, not while a
+/// subscriber list is being walked.
 final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only reaches it through `loop.execute`
     let index: Int
     let loop: EventLoop
@@ -15,6 +17,8 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private var topics: [String: SubscriberList] = [:]
     private var everyone = SubscriberList()
     private var dirty: [HTTPConnectionHandler] = []
+    /// Streams found too slow during the current batch or sweep, closed at its end.
+    private var slow: [HTTPConnectionHandler] = []
     private var sweepTask: RepeatedTask?
 
     /// Counts sweeps; connections remember the tick of their last write.
@@ -52,13 +56,17 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         sweepTask = nil
     }
 
-    /// Ends every stream and closes every connection (shutdown).
-    func closeAll() {
+    /// Ends every stream and closes every connection (shutdown); the future
+    /// completes once all are closed.
+    func closeAll() -> EventLoopFuture<Void> {
         stop()
+        var closed: [EventLoopFuture<Void>] = []
         for connection in Array(connections.values) {
+            if let future = connection.closeFuture { closed.append(future) }
             remove(connection)
             connection.endStream()
         }
+        return EventLoopFuture.andAllComplete(closed, on: loop)
     }
 
     // MARK: Connections
@@ -110,6 +118,19 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
             }
         }
         flushDirty()
+        closeSlow()
+    }
+
+    /// Notes a stream to disconnect for reading too slowly, once the batch is done.
+    func disconnectSlow(_ connection: HTTPConnectionHandler) {
+        slow.append(connection)
+    }
+
+    private func closeSlow() {
+        guard !slow.isEmpty else { return }
+        let closing = slow
+        slow.removeAll()
+        for connection in closing { connection.disconnectSlow() }
     }
 
     private func unsubscribe(_ connection: HTTPConnectionHandler, from topic: String) {
@@ -139,6 +160,9 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     // MARK: Sweep
 
+    /// Connections that took too long to send their request, closed after the sweep.
+    private var timedOut: [HTTPConnectionHandler] = []
+
     private func sweep() {
         tick &+= 1
         for connection in connections.values {
@@ -146,10 +170,13 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 if tick &- connection.lastWriteTick >= connection.heartbeatTicks { write(heartbeat, to: connection) }
                 connection.checkBudget(tick: tick)
             } else if connection.isAwaitingRequest, tick &- connection.lastActivityTick >= requestTimeoutTicks {
-                connection.timeOut()
+                timedOut.append(connection)
             }
         }
         flushDirty()
+        closeSlow()
+        for connection in timedOut { connection.timeOut() }
+        timedOut.removeAll()
     }
 }
 

@@ -156,8 +156,18 @@ extension ScriptVM {
                     throw ScriptAPIError("heartbeat must be a number of seconds greater than 0")
                 }
                 options.heartbeat = .nanoseconds(Int64(seconds * 1e9))
+            case "history":
+                guard stack.type(at: -1) == .number, let count = stack.integer(at: -1), count >= 0 else {
+                    throw ScriptAPIError("history must be a whole number of events, 0 or more")
+                }
+                options.history = count
+            case "ids":
+                guard stack.type(at: -1) == .string, stack.string(at: -1) == "auto" else {
+                    throw ScriptAPIError("ids must be \"auto\" (the server numbers published events)")
+                }
+                options.autoIDs = true
             default:
-                throw ScriptAPIError("unknown stream option \"\(key)\" (expected heartbeat)")
+                throw ScriptAPIError("unknown stream option \"\(key)\" (expected heartbeat, history or ids)")
             }
         }
         return options
@@ -187,6 +197,8 @@ extension ScriptVM {
     func publish(_ stack: LuaStack) throws -> LuaReturn {
         let topic = try stack.checkString(1)
         let event = try self.event(stack, at: 2)
+        // This script's own `history` and `ids` for the topic, even while it loads.
+        if let declaration = streams[topic] { hub.configureTopic(topic, declaration.options) }
         stack.push(try hub.publish(event, to: topic))
         return .values(1)
     }

@@ -28,21 +28,73 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not reload the script when it or a module it requires changes (SIGHUP still reloads).")
     var noWatch = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Bytes that may wait for one slow client; over it for 1 s, or over twice it, the client is disconnected.",
+            valueName: "bytes"))
+    var clientBuffer = 1 << 20
+
+    @Option(help: ArgumentHelp("Largest request body accepted (413 past it).", valueName: "bytes"))
+    var maxBody = 1 << 20
+
+    @Option(help: ArgumentHelp("Largest request head accepted (431 past it).", valueName: "bytes"))
+    var maxHead = 16 << 10
+
+    @Option(help: ArgumentHelp("Most streams open at once (503 with Retry-After past it).", valueName: "count"))
+    var maxClients = 100_000
+
+    @Option(
+        name: .customLong("cors"),
+        help: ArgumentHelp(
+            "An origin whose pages may read the streams (repeatable), or '*' for any. Default: localhost, 127.0.0.1 and [::1] on any port.",
+            valueName: "origin"))
+    var corsOrigins: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         guard heartbeat > 0, heartbeat.isFinite else {
             throw ValidationError("--heartbeat must be a number of seconds greater than 0.")
         }
+        guard clientBuffer >= 1024 else {
+            throw ValidationError("--client-buffer must be a number of bytes, at least 1024.")
+        }
+        guard maxBody >= 0 else { throw ValidationError("--max-body must be a number of bytes, 0 or more.") }
+        guard maxHead >= 256 else { throw ValidationError("--max-head must be a number of bytes, at least 256.") }
+        guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1.") }
+        for origin in corsOrigins where !CORSPolicy.isValidOrigin(origin) {
+            throw ValidationError(
+                "--cors takes an origin like http://localhost:3000 (scheme, host, optional port; no path or trailing slash) or '*', not \"\(origin)\"."
+            )
+        }
+        if corsOrigins.contains("*") && corsOrigins.count > 1 {
+            throw ValidationError("--cors '*' already allows every origin; give it alone.")
+        }
     }
 
-    func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let logger = Logger(label: "ssescript")
+    /// The server's settings from the options.
+    var configuration: PushServer.Configuration {
         var configuration = PushServer.Configuration()
         configuration.host = host
         configuration.port = port
         configuration.heartbeat = .nanoseconds(Int64(heartbeat * 1e9))
+        configuration.clientBuffer = clientBuffer
+        configuration.maxBody = maxBody
+        configuration.maxHead = maxHead
+        configuration.maxClients = maxClients
+        if corsOrigins == ["*"] {
+            configuration.cors = .anyOrigin
+        } else if !corsOrigins.isEmpty {
+            configuration.cors = .origins(corsOrigins)
+        }
+        return configuration
+    }
 
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        // Caught from the start, so a stop asked for while starting is graceful too.
+        let stopSignals = StopSignals([SIGINT, SIGTERM])
+        let logger = Logger(label: "ssescript")
+        let configuration = self.configuration
         let io = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let scriptLoop = scripts.next()
@@ -73,8 +125,11 @@ struct Serve: AsyncParsableCommand {
         let reloads = ReloadSignal { scriptLoop.execute { host.reload(because: "SIGHUP") } }
         defer { reloads.cancel() }
 
-        await Signals.wait(for: [SIGINT, SIGTERM])
+        await stopSignals.first()
+        // Graceful stop: no new connections, the script's on_stop (its last events
+        // go out), then every stream ends cleanly. A second signal exits at once.
         logger.info("stopping")
+        await server.stopAccepting()
         try await scriptLoop.submit { host.stop() }.get()
         await server.stop()
         try await io.shutdownGracefully()
@@ -85,23 +140,5 @@ struct Serve: AsyncParsableCommand {
     static func describe(_ error: Error) -> String {
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
         return "\(error)"
-    }
-}
-
-/// POSIX signals as something to await.
-enum Signals {
-    /// Returns when one of `signals` arrives.
-    static func wait(for signals: [Int32]) async {
-        let (arrivals, continuation) = AsyncStream<Int32>.makeStream()
-        let queue = DispatchQueue(label: "signals")
-        let sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-        for await _ in arrivals { break }
-        for source in sources { source.cancel() }
     }
 }

@@ -26,6 +26,7 @@ final class EmbeddedServer {
         hub = Hub(loop: loop, configuration: configuration, shards: [shard])
         state = ServerState(configuration: configuration, hub: hub)
         state.routes.withLock { $0 = routes }
+        hub.configureTopics(routes.streams)
         hub.application = application
         shard.start()
     }

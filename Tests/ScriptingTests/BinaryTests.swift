@@ -47,6 +47,26 @@ import Testing
         #expect(busy.errors.contains("ssescript: cannot listen on 127.0.0.1:\(port): Address already in use"))
         #expect(!busy.errors.contains("Fatal error"))
     }
+
+    @Test func badLimitsAndOriginsAreOneClearLine() throws {
+        let clock = Repository.path("scripts/clock.lua")
+        let cases: [([String], String)] = [
+            (["--max-clients", "0"], "--max-clients must be at least 1."),
+            (["--client-buffer", "10"], "--client-buffer must be a number of bytes, at least 1024."),
+            (["--max-body=-1"], "--max-body must be a number of bytes, 0 or more."),
+            (["--max-head", "10"], "--max-head must be a number of bytes, at least 256."),
+            (["--cors", "localhost:3000"], "--cors takes an origin like http://localhost:3000"),
+            (["--cors", "http://localhost:3000/"], "no path or trailing slash"),
+            (
+                ["--cors", "*", "--cors", "http://localhost:3000"],
+                "--cors '*' already allows every origin; give it alone."
+            ),
+        ]
+        for (arguments, message) in cases {
+            let result = try run(RunningBinary.path, ["serve", clock, "--port", "0"] + arguments)
+            #expect(result.status != 0 && result.errors.contains(message), "\(arguments): \(result.errors)")
+        }
+    }
 }
 
 /// `ssescript` started in the background; its standard output read line by line.
@@ -86,8 +106,6 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
 
     var pid: Int32 { process.processIdentifier }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
-
     /// The process's resident memory in KiB (`VmRSS`).
     var residentKilobytes: Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
@@ -99,6 +117,16 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
     @discardableResult
     func terminate() -> Int32 {
         if process.isRunning { process.terminate() }
+        return waitForExit()
+    }
+
+    /// Sends `signal` (if it still runs).
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to end; returns its exit status.
+    func waitForExit() -> Int32 {
         process.waitUntilExit()
         return process.terminationStatus
     }

@@ -9,8 +9,13 @@ import Foundation
 final class RawConnection {
     private var socket: Int32
 
-    init(port: Int) throws {
+    /// Connects; `receiveBuffer` (bytes) sets a small socket receive buffer, for a
+    /// client that reads slowly or not at all.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -69,6 +74,16 @@ final class RawConnection {
             if let marker, String(decoding: received, as: UTF8.self).contains(marker) { break }
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Receives what has arrived (waiting up to 5 s) and hands it to `body`;
+    /// false once the peer has closed or nothing came.
+    func receive(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let count = recv(socket, &buffer, buffer.count, 0)
+        guard count > 0 else { return false }
+        buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        return true
     }
 
     /// Whether the peer has closed the connection (reads until EOF or `seconds`).

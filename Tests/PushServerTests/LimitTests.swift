@@ -1,0 +1,60 @@
+import EventStream
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import PushServer
+
+/// The server's own limits, each a status and a one-line message (431, 413 and
+/// the request timeout are in ConnectionHandlerTests).
+@Suite struct LimitTests {
+    @Test func streamsPastMaxClientsAre503WithRetryAfter() throws {
+        let server = EmbeddedServer { $0.maxClients = 1 }
+        let first = try server.connect()
+        #expect(try server.exchange(first, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let second = try server.connect()
+        let refused = try server.exchange(second, "GET /sse HTTP/1.1\r\n\r\n")
+        #expect(
+            refused
+                == plain("503 Service Unavailable", "too many clients, retry later\n", headers: "Retry-After: 5\r\n"))
+        #expect(second.isActive, "a plain refusal keeps the connection")
+        #expect(try server.exchange(second, "POST /post HTTP/1.1\r\nContent-Length: 0\r\n\r\n") == "")
+        #expect(server.application.requests.count == 1, "handlers are not streams: not limited")
+        _ = try first.close().wait()
+        server.loop.run()
+        let third = try server.connect()
+        #expect(
+            try server.exchange(third, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"),
+            "the slot is free again")
+    }
+
+    @Test func closeWaitsForTheLastBytesThenCloses() throws {
+        let server = EmbeddedServer()
+        let channel = try server.connect()
+        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+        try server.hub.publish(ServerSentEvent(data: "last"), to: "/sse")
+        server.hub.close(server.application.connected[0])
+        #expect(try server.output(channel) == chunk("data: last\n\n") + "0\r\n\r\n")
+        #expect(!channel.isActive)
+    }
+
+    @Test func shutdownEndsEveryStreamAfterWhatWasSent() throws {
+        let server = EmbeddedServer()
+        let streams = try (0..<3).map { _ in try server.connect() }
+        for channel in streams { _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n") }
+        let idle = try server.connect()
+        try server.hub.publish(ServerSentEvent(data: "bye", event: "final"), to: "/sse")
+        // As `PushServer.stop()` does: the hub's batch first, the shard's close-all behind it.
+        server.hub.flush()
+        let shard = server.shard
+        let closed = server.loop.flatSubmit { shard.closeAll() }
+        server.loop.run()
+        #expect(throws: Never.self) { try closed.wait() }
+        for channel in streams {
+            #expect(try server.output(channel) == chunk("event: final\ndata: bye\n\n") + "0\r\n\r\n")
+            #expect(!channel.isActive)
+        }
+        #expect(!idle.isActive)
+    }
+}
