@@ -76,16 +76,23 @@ void cluashim_close(lua_State *L) {
 // MARK: - Run budget
 
 // The budget is CPU time (work), not wall time: a loaded machine must not stop a
-// well-behaved script. The wall clock is cheap to read (vDSO) and never runs slower
-// than the thread's CPU clock, so the CPU clock (a system call) is read only once the
-// wall time has passed the budget, and then not again before the rest of the budget
-// could possibly have been used.
+// well-behaved script. The count starts at the hook's first look in a run (so a run
+// shorter than BUDGET_HOOK_COUNT instructions, most handler resumes, reads no clock
+// at all). The wall clock is cheap to read (vDSO) and never runs slower than the
+// thread's CPU clock, so the CPU clock (a system call) is read again only once the
+// wall time has passed the budget, and then not before the rest of the budget could
+// possibly have been used.
 static void budget_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     cluashim_vm *vm = cluashim_getvm(L);
     if (!vm->expired) {
         if (vm->budget_ns == 0) return;
         int64_t now = clock_ns(CLOCK_MONOTONIC);
+        if (vm->cpu_start_ns < 0) {
+            vm->cpu_start_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            vm->check_at_ns = now + vm->budget_ns;
+            return;
+        }
         if (now < vm->check_at_ns) return;
         int64_t used = clock_ns(CLOCK_THREAD_CPUTIME_ID) - vm->cpu_start_ns;
         if (used < vm->budget_ns) {
@@ -112,8 +119,8 @@ void cluashim_arm_budget(lua_State *L, int64_t budget_ns) {
     if (!vm->budget_enabled) return;
     vm->expired = 0;
     vm->budget_ns = budget_ns;
-    vm->cpu_start_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    vm->check_at_ns = clock_ns(CLOCK_MONOTONIC) + budget_ns;
+    vm->cpu_start_ns = -1;  // counted from the hook's first look
+
     // Threads inherit the hook with its count; only an expiry shortens a thread's
     // count, so only then does it need setting back (lua_sethook is not free).
     if (lua_gethookcount(L) != BUDGET_HOOK_COUNT) {

@@ -37,7 +37,9 @@ final class Scheduler {
     let loop: EventLoop
     private var heap = Heap<Entry>()
     private var counter: UInt64 = 0
-    private var wake: (task: Scheduled<Void>, deadline: NIODeadline)?
+    /// The one NIO callback armed, for the earliest deadline (a callback, not a
+    /// task: no promise is made per wake).
+    private var wake: (callback: NIOScheduledCallback, deadline: NIODeadline)?
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -66,10 +68,11 @@ final class Scheduler {
         schedule(at: now + delay, action)
     }
 
-    /// Drops every timer (a script being retired).
+    /// Drops every timer (a script being retired). Safe from any thread: a host
+    /// may be released off its loop when the server never started.
     func cancelAll() {
         while let entry = heap.popMin() { entry.timer.cancel() }
-        wake?.task.cancel()
+        wake?.callback.cancel()
         wake = nil
     }
 
@@ -78,9 +81,9 @@ final class Scheduler {
     private func arm() {
         guard let first = heap.min?.timer.deadline else { return }
         if let wake, wake.deadline <= first { return }
-        wake?.task.cancel()
-        let task = loop.assumeIsolated().scheduleTask(deadline: first) { [self] in fire() }
-        wake = (task, first)
+        wake?.callback.cancel()
+        // Fails only while the loop shuts down, when nothing is to run any more.
+        wake = (try? loop.assumeIsolated().scheduleCallback(at: first, handler: self)).map { ($0, first) }
     }
 
     private func fire() {
@@ -95,6 +98,10 @@ final class Scheduler {
         }
         arm()
     }
+}
+
+extension Scheduler: NIOScheduledCallbackHandler {
+    func handleScheduledCallback(eventLoop: some EventLoop) { fire() }
 }
 
 @available(*, unavailable)

@@ -113,6 +113,7 @@ struct Serve: AsyncParsableCommand {
             port = try await server.start()
         } catch {
             printError("ssescript: cannot listen on \(self.host):\(self.port): \(Self.describe(error))")
+            try? await scriptLoop.submit { host.stop() }.get()
             throw ExitCode.failure
         }
         let base = "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(port)"

@@ -84,4 +84,22 @@ import Testing
             #expect(refused.status == 400 && refused.body.hasPrefix("POST a JSON body"))
         }
     }
+
+    @Test func dashboardNumbersItsMetricsAndResumes() async throws {
+        try await withLiveServer(script: "file:" + Repository.path("examples/dashboard.lua")) { live in
+            let first = EventCollector(live.url("/metrics"))
+            _ = try await SSEClient.fetch(live.url("/hit"), method: .POST)
+            try await first.waitFor(seconds: 15) { $0.count >= 3 }
+            let metrics = first.events.filter { $0.event == "metrics" }
+            let ids = metrics.compactMap(\.id)
+            #expect(ids.count == metrics.count && ids.allSatisfy { $0.contains("-") }, "server-made ids: \(ids)")
+            let latest = try Self.json(metrics.last?.data)
+            #expect(latest["clients"] as? Int == 1 && latest["requests"] as? Int == 1)
+            first.stop()
+            // Coming back with the first id gets every later event again, in order.
+            let resumed = EventCollector(live.url("/metrics"), headers: [("Last-Event-ID", ids[0])])
+            try await resumed.waitFor { $0.count >= metrics.count - 1 }
+            #expect(Array(resumed.events.compactMap(\.id).prefix(ids.count - 1)) == Array(ids.dropFirst()))
+        }
+    }
 }

@@ -35,7 +35,7 @@ typedef struct cluashim_vm {
     size_t limit;          ///< cap in bytes; 0 = none
     int enforcing;         ///< 1 while script code runs: only then does the cap apply
     int64_t budget_ns;     ///< CPU time a run may use without yielding; 0 = no run budget armed
-    int64_t cpu_start_ns;  ///< the thread's CPU time when the budget was armed
+    int64_t cpu_start_ns;  ///< the thread's CPU time at the hook's first look in this run; -1 before
     int64_t check_at_ns;   ///< CLOCK_MONOTONIC time of the next look at the CPU time
     int expired;           ///< the budget ran out: every hook and pcall re-raises until the next arm
     int budget_enabled;    ///< the count hook is installed
@@ -54,7 +54,7 @@ cluashim_vm *cluashim_getvm(lua_State *L);
 
 /// Installs the count hook on `L` (main thread; new threads inherit it).
 void cluashim_enable_budget(lua_State *L);
-/// Arms the run budget for a run of `L`: from now, `budget_ns` nanoseconds of this
+/// Arms the run budget for a run of `L`: `budget_ns` nanoseconds of this
 /// thread's CPU time. Also re-arms the hook count of `L`, which a previous expiry
 /// may have shortened.
 void cluashim_arm_budget(lua_State *L, int64_t budget_ns);
