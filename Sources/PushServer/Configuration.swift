@@ -35,8 +35,6 @@ extension PushServer {
         public var requestTimeout: TimeAmount = .seconds(30)
         /// Listen backlog. Default 4096, the most this machine's kernel allows.
         public var backlog: Int32 = 4096
-        /// I/O threads; nil for one per core.
-        public var ioThreads: Int? = nil
 
         public init() {}
     }

@@ -33,6 +33,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private var queued: [HTTPServerRequestPart] = []
     private var version = HTTPVersion.http1_1
     private var origin: String?
+    /// Whether the current request lets the connection live on after its response.
+    private var requestKeepAlive = true
     private var holdsStreamSlot = false
     /// The hub was given this connection as a stream client: it must hear when the
     /// connection goes, however it goes (peer close, write error, timeout).
@@ -148,8 +150,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             refuse(.badRequest, "malformed HTTP request", close: true)
         }
     }
-
-    private var requestKeepAlive = true
 
     private func begin(_ head: HTTPRequestHead) {
         lastActivityTick = shard.tick

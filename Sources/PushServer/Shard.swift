@@ -19,6 +19,8 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private var dirty: [HTTPConnectionHandler] = []
     /// Streams found too slow during the current batch or sweep, closed at its end.
     private var slow: [HTTPConnectionHandler] = []
+    /// Connections that took too long to send their request, closed after the sweep.
+    private var timedOut: [HTTPConnectionHandler] = []
     private var sweepTask: RepeatedTask?
 
     /// Counts sweeps; connections remember the tick of their last write.
@@ -159,9 +161,6 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     }
 
     // MARK: Sweep
-
-    /// Connections that took too long to send their request, closed after the sweep.
-    private var timedOut: [HTTPConnectionHandler] = []
 
     private func sweep() {
         tick &+= 1

@@ -6,7 +6,7 @@ struct ScriptOptionGroup: ParsableArguments {
     @Argument(help: "The Lua script to run.", completion: .file(extensions: ["lua"]))
     var script: String
 
-    @Option(help: "Seconds a handler or timer may run without yielding before it is stopped.")
+    @Option(help: "Seconds of CPU time a handler or timer may use without yielding before it is stopped.")
     var scriptTimeout: Double = 0.5
 
     @Option(help: "Megabytes of memory the script may use.")

@@ -50,8 +50,14 @@ struct Serve: AsyncParsableCommand {
             valueName: "origin"))
     var corsOrigins: [String] = []
 
+    @Option(help: "Threads for connections (the script has one of its own). Default: one per core.")
+    var ioThreads: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
+        if let ioThreads, !(1...256).contains(ioThreads) {
+            throw ValidationError("--io-threads must be from 1 to 256.")
+        }
         guard heartbeat > 0, heartbeat.isFinite else {
             throw ValidationError("--heartbeat must be a number of seconds greater than 0.")
         }
@@ -95,7 +101,7 @@ struct Serve: AsyncParsableCommand {
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")
         let configuration = self.configuration
-        let io = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let io = MultiThreadedEventLoopGroup(numberOfThreads: ioThreads ?? System.coreCount)
         let scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let scriptLoop = scripts.next()
         let server = PushServer(configuration: configuration, group: io, controlLoop: scriptLoop)
