@@ -252,18 +252,7 @@ public struct LuaStack {
         lua_rawgeti(L, cluashim_registryindex(), cluashim_ridx_globals())
     }
 
-    // MARK: Metatables and userdata
-
-    /// Pushes the metatable registered as `name`, creating it if needed; true if created.
-    @discardableResult
-    public func metatable(named name: String) -> Bool {
-        luaL_newmetatable(L, name) != 0
-    }
-
-    /// Sets the table on top as the metatable of the value at `index`; pops it.
-    public func setMetatable(at index: Int32) {
-        lua_setmetatable(L, index)
-    }
+    // MARK: Userdata
 
     /// Pushes a userdata holding `id` and one user value (nil at first), whose metatable is
     /// the one registered as `metatable`.
