@@ -41,15 +41,6 @@ public final class LuaCoroutine {
         stack.push(.function(function))
     }
 
-    /// A coroutine that will run the function on top of `stack` (of any thread of
-    /// `state`), which is popped.
-    public init(poppingFunctionFrom source: LuaStack, in state: LuaState) {
-        self.state = state
-        stack = LuaStack(lua_newthread(source.L))
-        anchor = luaL_ref(source.L, cluashim_registryindex())
-        lua_xmove(source.L, stack.L, 1)
-    }
-
     /// Whether the coroutine can be resumed.
     public var isSuspended: Bool {
         guard anchor != LUA_NOREF, !state.isClosed else { return false }

@@ -201,23 +201,12 @@ public struct LuaStack {
         return LuaType(rawValue: lua_rawget(L, table)) ?? .none
     }
 
-    /// Pushes `table[index]` (raw) and returns its type.
-    @discardableResult
-    public func rawGet(_ table: Int32, _ index: Int) -> LuaType {
-        LuaType(rawValue: lua_rawgeti(L, table, lua_Integer(index))) ?? .none
-    }
-
     /// `table[key] = top`, raw; pops the value.
     public func rawSet(_ table: Int32, _ key: String) {
         let table = absolute(table)
         push(key)
         lua_rotate(L, -2, 1)
         lua_rawset(L, table)
-    }
-
-    /// `table[index] = top`, raw; pops the value.
-    public func rawSet(_ table: Int32, _ index: Int) {
-        lua_rawseti(L, table, lua_Integer(index))
     }
 
     /// Sets `table[name]` to a Swift function.

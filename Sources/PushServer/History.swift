@@ -41,9 +41,6 @@ struct History {
         end += 1
     }
 
-    /// Whether an event with this id is still held.
-    func contains(_ id: String) -> Bool { sequenceOfID[id] != nil }
-
     /// The frames after the newest event with `id`, oldest first; nil when no held
     /// event has that id (it was evicted, or never published here).
     func frames(after id: String) -> [Frame]? {

@@ -17,16 +17,6 @@ extension Hub {
         for topic in Array(histories.keys) { fitHistory(of: topic) }
     }
 
-    /// Sets the options of one topic, as the stream declared them, if they differ
-    /// from what the hub knows: for a script that publishes while it loads,
-    /// before its routes are served.
-    public func configureTopic(_ topic: String, _ options: StreamOptions) {
-        loop.preconditionInEventLoop()
-        guard topicOptions[topic] != options else { return }
-        topicOptions[topic] = options
-        fitHistory(of: topic)
-    }
-
     private func fitHistory(of topic: String) {
         let capacity = historyCapacity(of: topic)
         if capacity == 0 {

@@ -89,7 +89,8 @@ extension ScriptVM {
     func pushHeaders(_ headers: HTTPHeaders, on stack: LuaStack) {
         var merged: [String: String] = [:]
         for (name, value) in headers {
-            merged[name.lowercased(), default: ""].append(merged[name.lowercased()] == nil ? value : ", " + value)
+            let name = name.lowercased()
+            merged[name] = merged[name].map { $0 + ", " + value } ?? value
         }
         pushStrings(merged, on: stack)
     }

@@ -197,8 +197,6 @@ extension ScriptVM {
     func publish(_ stack: LuaStack) throws -> LuaReturn {
         let topic = try stack.checkString(1)
         let event = try self.event(stack, at: 2)
-        // This script's own `history` and `ids` for the topic, even while it loads.
-        if let declaration = streams[topic] { hub.configureTopic(topic, declaration.options) }
         stack.push(try hub.publish(event, to: topic))
         return .values(1)
     }

@@ -34,9 +34,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// error (`clock.lua:12: ...`) if it does not load.
     public func start() throws(LuaError) {
         loop.preconditionInEventLoop()
-        vm = try makeVM()
+        vm = try makeVM(servingWhileLoading: true)
         server.hub.application = self
-        publishRoutes()
+        publishRoutes(of: vm)
     }
 
     /// Runs the script's `on_stop` hook and stops it (timers, handlers).
@@ -90,8 +90,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     @discardableResult
     public func reload(because reason: String) -> Bool {
         loop.preconditionInEventLoop()
+        guard let vm else { return false }  // not started (or stopped): nothing to reload
         let started = NIODeadline.now()
-        let (state, dropped) = vm?.carriedState() ?? (.nil, [])
+        let (state, dropped) = vm.carriedState()
         let next: ScriptVM
         do {
             next = try makeVM(state: state)
@@ -101,10 +102,10 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
             return false
         }
         for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
-        vm?.retire()
-        vm = next
+        vm.retire()
+        self.vm = next
         lastReloadError = nil
-        publishRoutes()
+        publishRoutes(of: next)
         let clients = server.hub.clients.sorted { $0.id < $1.id }
         for client in clients { next.connect(client, reloaded: true) }
         runHook("on_reload", in: next)
@@ -115,22 +116,27 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         return true
     }
 
-    private func makeVM(state: LuaValue = .nil) throws(LuaError) -> ScriptVM {
+    /// A VM with the script loaded. On the first start it serves its routes as the
+    /// script declares them, so its top level already publishes with its streams'
+    /// `history` and `ids`; a reload's routes take effect at the swap, with the version.
+    private func makeVM(state: LuaValue = .nil, servingWhileLoading: Bool = false) throws(LuaError) -> ScriptVM {
         let vm = try ScriptVM(
             scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
         vm.restore(state: state)
+        let serve: () -> Void = { [weak self, unowned vm] in self?.publishRoutes(of: vm) }
+        if servingWhileLoading { vm.routesChanged = serve }
         do {
             try vm.load()
         } catch {
             vm.retire()
             throw error
         }
-        vm.routesChanged = { [weak self] in self?.publishRoutes() }
+        vm.routesChanged = serve
         return vm
     }
 
-    /// Gives the server the script's routes, with the demo page at `/` unless the script has one.
-    private func publishRoutes() {
+    /// Gives the server `vm`'s routes, with the demo page at `/` unless the script has one.
+    private func publishRoutes(of vm: ScriptVM?) {
         var routes = vm?.routes ?? RouteTable()
         if routes.handlers["/"] == nil && routes.streams["/"] == nil { routes.handlers["/"] = ["GET"] }
         server.routes = routes
@@ -138,10 +144,7 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
 
     /// Calls `sse.<name>` (or the global `<name>`) if the script defines it.
     private func runHook(_ name: String, in vm: ScriptVM) {
-        var hook = LuaValue.nil
-        if case .table(let module) = vm.lua.global("sse") { hook = module[.string(LuaString(name))] }
-        if case .nil = hook { hook = vm.lua.global(name) }
-        guard case .function(let function) = hook else { return }
+        guard let function = vm.hook(name) else { return }
         do {
             try vm.lua.call(function)
         } catch {

@@ -17,6 +17,18 @@ extension ScriptVM {
         return (state, dropped)
     }
 
+    /// The script's hook `name`: `sse.<name>`, else the global `<name>`; nil if
+    /// neither is a function. Read raw, without copying anything.
+    func hook(_ name: String) -> LuaFunction? {
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.setTop(base) }
+        stack.pushGlobals()
+        if stack.rawGet(-1, "sse") == .table, stack.rawGet(-1, name) == .function { return stack.function(at: -1) }
+        stack.setTop(base + 1)
+        return stack.rawGet(-1, name) == .function ? stack.function(at: -1) : nil
+    }
+
     /// Sets `sse.state` (before the script's top level runs, so it can read it).
     func restore(state: LuaValue) {
         guard case .table = state else { return }

@@ -85,7 +85,6 @@ final class ScriptVM {
     func retire() {
         guard !lua.isClosed else { return }
         scheduler.cancelAll()
-        for timer in timers.values { timer.cancel() }
         timers = [:]
         let running = tasks.values
         tasks = [:]

@@ -107,6 +107,7 @@ struct Serve: AsyncParsableCommand {
         let server = PushServer(configuration: configuration, group: io, controlLoop: scriptLoop)
         let host = ScriptHost(
             scriptPath: script.script, options: script.scriptOptions, server: server, logger: logger)
+        let reloads = ReloadSignal { scriptLoop.execute { host.reload(because: "SIGHUP") } }
 
         do {
             try await scriptLoop.submit { try host.start() }.get()
@@ -129,8 +130,6 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("serving \(script.script); demo page at \(base)/")
         if !noWatch { scriptLoop.execute { host.startWatching() } }
-        let reloads = ReloadSignal { scriptLoop.execute { host.reload(because: "SIGHUP") } }
-        defer { reloads.cancel() }
 
         await stopSignals.first()
         // Graceful stop: no new connections, the script's on_stop (its last events
@@ -141,6 +140,7 @@ struct Serve: AsyncParsableCommand {
         await server.stop()
         try await io.shutdownGracefully()
         try await scripts.shutdownGracefully()
+        withExtendedLifetime(reloads) {}  // SIGHUP stays caught until the end
     }
 
     /// A socket error as one line ("address already in use").

@@ -18,19 +18,28 @@ import Testing
         sse.get("/status", function() return 200, tostring(sse.clients("/s")) end)
         """
 
-    /// The server, its base URL, and a bystander reading `/tick`.
-    static func start() throws -> (RunningBinary, String) {
+    /// The binary serving `script`, and a bystander already reading `/tick`.
+    struct Setup {
+        let server: RunningBinary
+        let base: String
+        let port: Int
+        let bystander: EventCollector
+    }
+
+    static func start() async throws -> Setup {
         let server = try RunningBinary(["serve", try TemporaryScript.write(script), "--port", "0", "--no-watch"])
         let url = try #require(server.firstLine(timeout: 30))
-        return (server, String(url.dropLast("/s".count)))
+        let base = String(url.dropLast("/s".count))
+        let bystander = EventCollector(base + "/tick")
+        try await bystander.waitFor { $0.count >= 2 }
+        return Setup(
+            server: server, base: base, port: try #require(URLComponents(string: base)?.port), bystander: bystander)
     }
 
     @Test func eachMalformedRequestGetsACleanAnswerAndOthersAreServed() async throws {
-        let (server, base) = try Self.start()
-        defer { server.terminate() }
-        let port = try #require(URLComponents(string: base)?.port)
-        let bystander = EventCollector(base + "/tick")
-        try await bystander.waitFor { $0.count >= 2 }
+        let setup = try await Self.start()
+        defer { setup.server.terminate() }
+        let (base, port, bystander) = (setup.base, setup.port, setup.bystander)
         let cases: [(String, [UInt8], String)] = [
             ("garbage request line", Array("\u{0}\u{1}NOT HTTP\r\n\r\n".utf8), "HTTP/1.1 400 "),
             ("no version", Array("GET /s\r\n\r\n".utf8), "HTTP/1.1 400 "),
@@ -84,11 +93,9 @@ import Testing
     }
 
     @Test func aBoundedFuzzLeavesNoDescriptorsOrMemoryBehind() async throws {
-        let (server, base) = try Self.start()
-        defer { server.terminate() }
-        let port = try #require(URLComponents(string: base)?.port)
-        let bystander = EventCollector(base + "/tick")
-        try await bystander.waitFor { $0.count >= 2 }
+        let setup = try await Self.start()
+        defer { setup.server.terminate() }
+        let (server, base, port, bystander) = (setup.server, setup.base, setup.port, setup.bystander)
         try await Self.exchangeMany(port: port, count: 200) { _, _ in Array("GET /echo?name=warm HTTP/1.1\r\n\r\n".utf8)
         }
         let (descriptors, memory) = try await Self.settledUsage(of: server, base: base)
@@ -128,11 +135,9 @@ import Testing
     }
 
     @Test func tenThousandConnectDisconnectCyclesReturnToBaseline() async throws {
-        let (server, base) = try Self.start()
-        defer { server.terminate() }
-        let port = try #require(URLComponents(string: base)?.port)
-        let bystander = EventCollector(base + "/tick")
-        try await bystander.waitFor { $0.count >= 2 }
+        let setup = try await Self.start()
+        defer { setup.server.terminate() }
+        let (server, base, port, bystander) = (setup.server, setup.base, setup.port, setup.bystander)
         let stream = Array("GET /s HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         try await Self.exchangeMany(port: port, count: 200, until: ": ok\n") { _, _ in stream }
         let (descriptors, memory) = try await Self.settledUsage(of: server, base: base)

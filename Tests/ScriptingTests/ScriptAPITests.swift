@@ -167,6 +167,18 @@ final class EmbeddedScript {
         #expect(try script.eval("return sse.clients(), sse.clients('/none')") == 0)
     }
 
+    @Test func aReloadBeforeTheScriptStartedDoesNothing() throws {
+        // A SIGHUP while `serve` is still starting: the host has no script yet.
+        let loop = EmbeddedEventLoop()
+        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
+        let host = ScriptHost(
+            scriptPath: try TemporaryScript.write(#"sse.stream("/s")"#), server: server, logger: Logger(label: "test"))
+        #expect(host.reload(because: "SIGHUP") == false)
+        #expect(host.vm == nil && server.routes.streams.isEmpty)
+        try host.start()
+        #expect(host.reload(because: "SIGHUP"))
+    }
+
     @Test func sandboxKeepsSseAndJsonButNotTheSystem() throws {
         var options = ScriptOptions()
         options.sandbox = true

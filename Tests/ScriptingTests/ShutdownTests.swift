@@ -36,7 +36,6 @@ import Testing
             let started = Date()
             let status = server.terminate()
             let elapsed = Date().timeIntervalSince(started)
-            print("shutdown with 100 clients: exit status \(status) after \(elapsed) s")
             #expect(status == 0)
             #expect(elapsed < 5)
             var clients = 0

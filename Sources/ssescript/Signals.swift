@@ -18,19 +18,14 @@ final class StopSignals: Sendable {
 
     init(_ signals: [Int32]) {
         let (arrivals, continuation) = AsyncStream<Int32>.makeStream()
-        let count = Counter()
-        let queue = DispatchQueue(label: "stop-signals")
+        let count = Atomic<Int>(0)
         self.arrivals = arrivals
         sources = Mutex(
             signals.map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if count.value.add(1, ordering: .relaxed).newValue > 1 { _exit(128 + number) }
+                catchSignal(number) {
+                    if count.add(1, ordering: .relaxed).newValue > 1 { _exit(128 + number) }
                     continuation.yield(number)
                 }
-                source.resume()
-                return source
             })
     }
 
@@ -40,8 +35,24 @@ final class StopSignals: Sendable {
         for await number in arrivals { return number }
         return SIGTERM
     }
+}
 
-    private final class Counter: Sendable {
-        let value = Atomic<Int>(0)
+/// `SIGHUP` asks for a reload, as it does of nginx and most daemons. Caught from
+/// `init` on: its default action would end the process.
+final class ReloadSignal: Sendable {
+    private let source: Mutex<any DispatchSourceSignal>
+
+    init(_ reload: @escaping @Sendable () -> Void) {
+        source = Mutex(catchSignal(SIGHUP, reload))
     }
+}
+
+/// Stops `number`'s default action and calls `handler` (on a queue of its own)
+/// each time the signal arrives.
+private func catchSignal(_ number: Int32, _ handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "signal \(number)"))
+    source.setEventHandler(handler: handler)
+    source.resume()
+    return source
 }
