@@ -1,6 +1,6 @@
 // Encodes a `ServerSentEvent` into `text/event-stream` bytes.
 
-import NIOCore
+public import NIOCore
 
 extension ByteBuffer {
     /// Appends `event` in the `text/event-stream` format and returns the number of bytes written.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Reads a `text/event-stream` exactly as the WHATWG HTML standard's "event stream interpretation"
 /// (§9.2.6) says a client does, from bytes in chunks of any size.

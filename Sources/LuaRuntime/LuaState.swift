@@ -57,6 +57,9 @@ public final class LuaState {
     /// Nesting of host-started runs; the run budget is armed by the outermost one.
     private var runDepth = 0
 
+    /// A result count that keeps every result (`LUA_MULTRET`).
+    public static let allResults: Int32 = -1
+
     /// The main thread's stack.
     public var stack: LuaStack { LuaStack(handle) }
 
@@ -170,7 +173,7 @@ public final class LuaState {
     public func protectedCall(
         on stack: LuaStack? = nil,
         argumentCount: Int32,
-        resultCount: Int32 = LUA_MULTRET
+        resultCount: Int32 = LuaState.allResults
     ) throws(LuaError) -> Int32 {
         let stack = stack ?? self.stack
         let L = stack.L

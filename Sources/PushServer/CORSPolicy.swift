@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// Which web pages from another origin may read the server's streams and
 /// responses (CORS): `EventSource` and `fetch` from a front-end on another port.
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension PushServer {
     /// Settings of the server, with the defaults `ssescript serve` uses.

@@ -1,5 +1,5 @@
-import EventStream
-import NIOCore
+public import EventStream
+public import NIOCore
 
 /// An event encoded once for all its subscribers.
 ///

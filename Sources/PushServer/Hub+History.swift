@@ -1,4 +1,5 @@
 import EventStream
+import NIOCore
 
 /// Topic histories and resuming: what a client that comes back with
 /// `Last-Event-ID` receives before any live event.
@@ -50,15 +51,15 @@ extension Hub {
         let candidates = [path] + topics.subtracting([path]).sorted()
         for topic in candidates {
             if let frames = histories[topic]?.frames(after: lastEventID) {
-                for frame in frames { enqueue(.send(connection: client.id, frame), on: client.shard) }
+                for frame in frames { enqueue(.send(client.id, frame), on: client.shard) }
                 return
             }
         }
         guard candidates.contains(where: { historyCapacity(of: $0) > 0 }) else { return }
         let gap = ServerSentEvent(data: lastEventID, event: Self.gapEventName)
         if let frame = try? Frame(gap, allocator: allocator) {
-            enqueue(.send(connection: client.id, frame), on: client.shard)
+            enqueue(.send(client.id, frame), on: client.shard)
         }
-        for frame in histories[path]?.frames ?? [] { enqueue(.send(connection: client.id, frame), on: client.shard) }
+        for frame in histories[path]?.frames ?? [] { enqueue(.send(client.id, frame), on: client.shard) }
     }
 }

@@ -1,6 +1,6 @@
-import EventStream
-import NIOCore
-import NIOHTTP1
+public import EventStream
+public import NIOCore
+public import NIOHTTP1
 
 /// What the server asks of the application (the script host). Called on the hub's loop.
 public protocol PushApplication: AnyObject {
@@ -14,12 +14,9 @@ public protocol PushApplication: AnyObject {
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange)
 }
 
-/// A plain HTTP request waiting for its response.
-public struct Exchange: Sendable {
-    let connection: Int
-    let keepAlive: Bool
-    let version: HTTPVersion
-    let origin: String?
+/// A plain HTTP request waiting for its response: the id its connection knows it by.
+public struct Exchange: Sendable, Hashable {
+    let id: Int
 }
 
 /// The server's state that the application acts on: stream clients, topics, and
@@ -72,7 +69,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return }
         client.state = .open
-        enqueue(.open(connection: client.id), on: client.shard)
+        enqueue(.open(client.id), on: client.shard)
         let wanted = client.topics.union([client.request.path])
         // Replayed events are queued behind the head and before the subscriptions:
         // whatever is published from now on comes after them, once.
@@ -97,7 +94,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        if !frame.isEmpty { enqueue(.send(connection: client.id, frame), on: client.shard) }
+        if !frame.isEmpty { enqueue(.send(client.id, frame), on: client.shard) }
         return true
     }
 
@@ -109,13 +106,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
         forget(client)
-        var response = Response(status: status, text: message)
-        if let origin = client.request.headers.first(name: "origin") {
-            response.addCORSHeaders(configuration.cors, origin: origin)
-        }
-        let keepAlive = client.request.keepAlive
-        let bytes = response.encoded(version: client.request.version, keepAlive: keepAlive, allocator: allocator)
-        enqueue(.respond(connection: client.id, bytes, keepAlive: keepAlive), on: client.shard)
+        enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
         return true
     }
 
@@ -125,7 +116,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         guard client.isConnected else { return }
         open(client)
         forget(client)
-        enqueue(.close(connection: client.id), on: client.shard)
+        enqueue(.end(client.id), on: client.shard)
     }
 
     // MARK: Topics
@@ -135,7 +126,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
         topics[topic, default: Topic(shardCount: shards.count)].add(client)
-        enqueue(.subscribe(connection: client.id, topic: topic), on: client.shard)
+        enqueue(.subscribe(client.id, topic: topic), on: client.shard)
     }
 
     /// Removes `topic` from what `client` receives.
@@ -143,7 +134,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.topics.remove(topic) != nil, client.state == .open else { return }
         removeSubscriber(client, from: topic)
-        enqueue(.unsubscribe(connection: client.id, topic: topic), on: client.shard)
+        enqueue(.unsubscribe(client.id, topic: topic), on: client.shard)
     }
 
     /// Sends `event` to every subscriber of `topic`, and keeps it in the topic's
@@ -187,28 +178,22 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// Sends the response to a plain HTTP request.
     public func respond(to exchange: Exchange, with response: Response) {
         loop.preconditionInEventLoop()
-        var response = response
-        if let origin = exchange.origin { response.addCORSHeaders(configuration.cors, origin: origin) }
-        let bytes = response.encoded(version: exchange.version, keepAlive: exchange.keepAlive, allocator: allocator)
-        enqueue(
-            .respond(connection: exchange.connection, bytes, keepAlive: exchange.keepAlive),
-            on: shardIndex(of: exchange.connection)
-        )
+        enqueue(.respond(exchange.id, response), on: shardIndex(of: exchange.id))
     }
 
     // MARK: From the I/O loops
 
-    func connected(_ request: Request, connection: Int) {
+    func connected(_ request: Request, id: Int) {
         loop.preconditionInEventLoop()
-        let client = Client(id: connection, request: request, shard: shardIndex(of: connection))
-        streams[connection] = client
+        let client = Client(id: id, request: request, shard: shardIndex(of: id))
+        streams[id] = client
         application?.hub(self, didConnect: client)
         if client.state == .pending { open(client) }
     }
 
-    func disconnected(connection: Int) {
+    func disconnected(_ id: Int) {
         loop.preconditionInEventLoop()
-        guard let client = streams[connection] else { return }
+        guard let client = streams[id] else { return }
         forget(client)
         application?.hub(self, didDisconnect: client)
     }
@@ -236,7 +221,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         topics[topic] = entry.subscribers.isEmpty ? nil : entry
     }
 
-    func shardIndex(of connection: Int) -> Int { connection % shards.count }
+    func shardIndex(of id: Int) -> Int { id % shards.count }
 
     func enqueue(_ op: ShardOp, on shard: Int) {
         outboxes[shard].append(op)

@@ -1,4 +1,5 @@
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
@@ -16,13 +17,14 @@ public final class PushServer: Sendable {
     private let listener = Mutex<Channel?>(nil)
 
     /// A server whose connections live on `group` and whose hub runs on `controlLoop`.
-    public init(configuration: Configuration, group: EventLoopGroup, controlLoop: EventLoop) {
+    /// Refused requests, dropped connections and slow clients are logged at debug level.
+    public init(configuration: Configuration, group: EventLoopGroup, controlLoop: EventLoop, logger: Logger) {
         self.configuration = configuration
         self.group = group
         let loops = Array(group.makeIterator())
         shards = loops.enumerated().map { Shard(index: $0, of: loops.count, loop: $1, configuration: configuration) }
         hub = Hub(loop: controlLoop, configuration: configuration, shards: shards)
-        state = ServerState(configuration: configuration, hub: hub)
+        state = ServerState(configuration: configuration, hub: hub, logger: logger)
     }
 
     /// The paths served; set it whole (a reload swaps it at once). The streams'
@@ -76,8 +78,7 @@ public final class PushServer: Sendable {
         let decoder = HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-        try channel.pipeline.syncOperations.addHandler(
-            HTTPConnectionHandler(id: shard.makeConnectionID(), shard: shard, server: state))
+        try channel.pipeline.syncOperations.addHandler(HTTP1Connection(shard: shard, server: state))
     }
 
     /// Stops listening: no new connection is accepted; open ones go on.
@@ -106,40 +107,5 @@ public final class PushServer: Sendable {
             return EventLoopFuture.andAllComplete(closing, on: hub.loop)
         }
         try? await closed.get()
-    }
-}
-
-/// What every connection shares: settings, routes, the hub, counters.
-final class ServerState: Sendable {
-    let configuration: PushServer.Configuration
-    let hub: Hub
-    let routes = Mutex(RouteTable())
-    private let streams = Atomic<Int>(0)
-    let slowClients = Atomic<Int>(0)
-
-    init(configuration: PushServer.Configuration, hub: Hub) {
-        self.configuration = configuration
-        self.hub = hub
-    }
-
-    /// Takes one of the `maxClients` stream slots; false when none is left.
-    func reserveStreamSlot() -> Bool {
-        let taken = streams.add(1, ordering: .relaxed).newValue
-        if taken <= configuration.maxClients { return true }
-        streams.subtract(1, ordering: .relaxed)
-        return false
-    }
-
-    func releaseStreamSlot() {
-        streams.subtract(1, ordering: .relaxed)
-    }
-
-    func countSlowClient() {
-        slowClients.add(1, ordering: .relaxed)
-    }
-
-    /// How long a stream may stay over its write budget before it is disconnected.
-    func slowClientTicks(_ shard: Shard) -> UInt32 {
-        Shard.ticks(configuration.slowClientTimeout, of: shard.tickLength)
     }
 }

@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+public import NIOCore
+public import NIOHTTP1
 
 /// A complete HTTP request as the application sees it: for a stream client or a
 /// plain handler.
@@ -33,13 +33,6 @@ public struct Request: Sendable {
     /// `lastEventId` query parameter (for clients that cannot set headers).
     public var lastEventID: String? {
         headers.first(name: "last-event-id") ?? query["lastEventId"]
-    }
-
-    /// Whether the client keeps the connection open after a response.
-    public var keepAlive: Bool {
-        let connection = headers[canonicalForm: "connection"].map { $0.lowercased() }
-        if version.major == 1 && version.minor == 0 { return connection.contains("keep-alive") }
-        return !connection.contains("close")
     }
 
     static func split(_ uri: String) -> (path: Substring, query: Substring?) {

@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+public import NIOCore
+public import NIOHTTP1
 
 /// A plain HTTP response (not a stream).
 public struct Response: Sendable {
@@ -39,28 +39,6 @@ public struct Response: Sendable {
             true
         default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
-    }
-
-    /// The response's bytes. Headers that cannot be sent safely are left out;
-    /// `Content-Length` and `Connection` are the server's.
-    func encoded(version: HTTPVersion, keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let hasBody = status.mayHaveResponseBody
-        var buffer = allocator.buffer(capacity: 128 + body.readableBytes)
-        buffer.writeString("HTTP/1.\(version.minor == 0 ? 0 : 1) \(status.code) \(status.reasonPhrase)\r\n")
-        for (name, value) in headers where Self.problem(name: name, value: value) == nil {
-            let lower = name.lowercased()
-            if lower == "content-length" || lower == "connection" || lower == "transfer-encoding" { continue }
-            buffer.writeString("\(name): \(value)\r\n")
-        }
-        if hasBody { buffer.writeString("Content-Length: \(body.readableBytes)\r\n") }
-        if !keepAlive {
-            buffer.writeStaticString("Connection: close\r\n")
-        } else if version.minor == 0 {
-            buffer.writeStaticString("Connection: keep-alive\r\n")
-        }
-        buffer.writeStaticString("\r\n")
-        if hasBody { buffer.writeImmutableBuffer(body) }
-        return buffer
     }
 }
 

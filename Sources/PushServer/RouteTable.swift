@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+public import NIOCore
+public import NIOHTTP1
 
 /// The paths the server answers, as the application declared them. Swapped as a
 /// whole (on a reload) and read by every I/O loop.

@@ -1,92 +1,99 @@
+import Logging
 import NIOCore
 
-/// The connections of one I/O event loop and who subscribes to what among them.
+/// The connections of one I/O event loop, the requests among them the hub knows
+/// (`Endpoint`s), and who subscribes to what.
 ///
 /// It carries out the hub's instructions in order, writing each event's one buffer
-/// to every subscriber and flushing each touched connection once per batch. A
-/// periodic sweep sends heartbeats on idle streams and closes connections that
-/// never complete a request or stay over their write budget. A slow client found
-/// in the middle of a batch is closed once the batch is done, not while a
+/// to every subscriber and flushing each touched stream once per batch. A periodic
+/// sweep sends heartbeats on idle streams and closes connections that never
+/// complete a request or streams that stay over their write budget. A slow stream
+/// found in the middle of a batch is dropped once the batch is done, not while a
 /// subscriber list is being walked.
 final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only reaches it through `loop.execute`
     let index: Int
     let loop: EventLoop
     private let shardCount: Int
+    private let configuration: PushServer.Configuration
     private var nextSerial = 0
-    private var connections: [Int: HTTPConnectionHandler] = [:]
+    private var connections: [ObjectIdentifier: any ShardConnection] = [:]
+    private var endpoints: [Int: Endpoint] = [:]
     private var topics: [String: SubscriberList] = [:]
+    /// Every open stream.
     private var everyone = SubscriberList()
-    private var dirty: [HTTPConnectionHandler] = []
-    /// Streams found too slow during the current batch or sweep, closed at its end.
-    private var slow: [HTTPConnectionHandler] = []
-    /// Connections that took too long to send their request, closed after the sweep.
-    private var timedOut: [HTTPConnectionHandler] = []
+    private var dirty: [Endpoint] = []
+    /// Streams found too slow during the current batch or sweep, dropped at its end.
+    private var slow: [Endpoint] = []
     private var sweepTask: RepeatedTask?
 
-    /// Counts sweeps; connections remember the tick of their last write.
+    /// Counts sweeps; streams remember the tick of their last write.
     private(set) var tick: UInt32 = 0
     let tickLength: TimeAmount
-    let heartbeatTicks: UInt32
-    let requestTimeoutTicks: UInt32
-    let heartbeat = Frame(raw: ": heartbeat\n")
+    private let heartbeatTicks: UInt32
+    private let requestTimeoutTicks: UInt32
+    private let slowClientTicks: UInt32
+    private let heartbeat = Frame(raw: ": heartbeat\n")
 
     init(index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration) {
         self.index = index
         self.shardCount = shardCount
         self.loop = loop
+        self.configuration = configuration
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
-        self.tickLength = max(tick, .milliseconds(10))
-        self.heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
-        self.requestTimeoutTicks = Self.ticks(configuration.requestTimeout, of: tickLength)
+        tickLength = max(tick, .milliseconds(10))
+        heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
+        requestTimeoutTicks = Self.ticks(configuration.requestTimeout, of: tickLength)
+        slowClientTicks = Self.ticks(configuration.slowClientTimeout, of: tickLength)
     }
 
     static func ticks(_ time: TimeAmount, of tick: TimeAmount) -> UInt32 {
         UInt32(clamping: max(1, time.nanoseconds / tick.nanoseconds))
     }
 
-    /// Ticks between heartbeats for a stream's own interval.
-    func heartbeatTicks(for interval: TimeAmount?) -> UInt32 {
-        interval.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
-    }
-
     func start() {
         sweepTask = loop.scheduleRepeatedTask(initialDelay: tickLength, delay: tickLength) { [self] _ in sweep() }
-    }
-
-    func stop() {
-        sweepTask?.cancel()
-        sweepTask = nil
     }
 
     /// Ends every stream and closes every connection (shutdown); the future
     /// completes once all are closed.
     func closeAll() -> EventLoopFuture<Void> {
-        stop()
-        var closed: [EventLoopFuture<Void>] = []
-        for connection in Array(connections.values) {
-            if let future = connection.closeFuture { closed.append(future) }
-            remove(connection)
-            connection.endStream()
-        }
+        sweepTask?.cancel()
+        sweepTask = nil
+        let closed = connections.values.compactMap { $0.shutdown() }
         return EventLoopFuture.andAllComplete(closed, on: loop)
     }
 
-    // MARK: Connections
+    // MARK: Connections and endpoints
 
-    /// A new connection id, unique server-wide: the shard is `id % shardCount`.
-    func makeConnectionID() -> Int {
-        defer { nextSerial += 1 }
-        return nextSerial * shardCount + index
+    func add(_ connection: any ShardConnection) {
+        connections[ObjectIdentifier(connection)] = connection
     }
 
-    func add(_ connection: HTTPConnectionHandler) {
-        connections[connection.id] = connection
+    func remove(_ connection: any ShardConnection) {
+        connections[ObjectIdentifier(connection)] = nil
     }
 
-    func remove(_ connection: HTTPConnectionHandler) {
-        guard connections.removeValue(forKey: connection.id) != nil else { return }
-        for topic in connection.subscriptions.keys { unsubscribe(connection, from: topic) }
-        if connection.broadcastPosition != nil { everyone.remove(connection, position: \.broadcastPosition) }
+    /// Registers a request the connection hands to the hub, under a new id unique
+    /// server-wide (the shard is `id % shardCount`).
+    func register(_ sink: any StreamSink, heartbeat: TimeAmount?) -> Int {
+        let id = nextSerial * shardCount + index
+        nextSerial += 1
+        let budget = WriteBudget(limit: configuration.clientBuffer, patience: slowClientTicks)
+        let ticks = heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
+        endpoints[id] = Endpoint(id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget)
+        return id
+    }
+
+    /// Forgets a request: answered, ended, or its connection gone.
+    func unregister(_ id: Int) {
+        guard let endpoint = endpoints.removeValue(forKey: id) else { return }
+        for topic in endpoint.subscriptions.keys { unsubscribe(endpoint, from: topic) }
+        everyone.removeOpen(endpoint)
+    }
+
+    /// The stream's transport crossed its water marks.
+    func writabilityChanged(_ id: Int, isWritable: Bool) {
+        endpoints[id]?.budget.writabilityChanged(isWritable: isWritable, tick: tick)
     }
 
     // MARK: The hub's instructions
@@ -95,132 +102,86 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         for op in ops {
             switch op {
             case .open(let id):
-                guard let connection = connections[id], connection.openStream() else { continue }
-                everyone.add(connection, position: \.broadcastPosition)
-                markDirty(connection)
+                guard let endpoint = endpoints[id], !endpoint.isOpen, endpoint.sink.openStream() else { continue }
+                everyone.addOpen(endpoint)
+                markDirty(endpoint)
             case .send(let id, let frame):
-                guard let connection = connections[id] else { continue }
-                write(frame, to: connection)
+                guard let endpoint = endpoints[id] else { continue }
+                write(frame, to: endpoint)
             case .publish(let topic, let frame):
-                for connection in topics[topic] ?? SubscriberList() { write(frame, to: connection) }
+                for endpoint in topics[topic] ?? SubscriberList() { write(frame, to: endpoint) }
             case .broadcast(let frame):
-                for connection in everyone { write(frame, to: connection) }
+                for endpoint in everyone { write(frame, to: endpoint) }
             case .subscribe(let id, let topic):
-                guard let connection = connections[id], connection.subscriptions[topic] == nil else { continue }
-                topics[topic, default: SubscriberList()].add(connection, topic: topic)
+                guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
+                topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
             case .unsubscribe(let id, let topic):
-                guard let connection = connections[id] else { continue }
-                unsubscribe(connection, from: topic)
-            case .respond(let id, let bytes, let keepAlive):
-                connections[id]?.respond(bytes, keepAlive: keepAlive)
-            case .close(let id):
-                guard let connection = connections[id] else { continue }
-                remove(connection)
-                connection.endStream()
+                guard let endpoint = endpoints[id] else { continue }
+                unsubscribe(endpoint, from: topic)
+            case .respond(let id, let response):
+                guard let endpoint = endpoints[id] else { continue }
+                unregister(id)
+                endpoint.sink.respond(response)
+            case .end(let id):
+                guard let endpoint = endpoints[id] else { continue }
+                unregister(id)
+                endpoint.sink.endStream()
             }
         }
         flushDirty()
-        closeSlow()
+        dropSlow()
     }
 
-    /// Notes a stream to disconnect for reading too slowly, once the batch is done.
-    func disconnectSlow(_ connection: HTTPConnectionHandler) {
-        slow.append(connection)
-    }
-
-    private func closeSlow() {
-        guard !slow.isEmpty else { return }
-        let closing = slow
-        slow.removeAll()
-        for connection in closing { connection.disconnectSlow() }
-    }
-
-    private func unsubscribe(_ connection: HTTPConnectionHandler, from topic: String) {
-        guard topics[topic]?.remove(connection, topic: topic) == true else { return }
+    private func unsubscribe(_ endpoint: Endpoint, from topic: String) {
+        guard topics[topic]?.remove(endpoint, topic: topic) == true else { return }
         if topics[topic]?.isEmpty == true { topics[topic] = nil }
     }
 
-    private func write(_ frame: Frame, to connection: HTTPConnectionHandler) {
-        guard connection.write(frame) else { return }
-        markDirty(connection)
+    private func write(_ frame: Frame, to endpoint: Endpoint) {
+        guard !endpoint.budget.isSlow, endpoint.sink.write(frame) else { return }
+        endpoint.lastWriteTick = tick
+        markDirty(endpoint)
     }
 
-    private func markDirty(_ connection: HTTPConnectionHandler) {
-        if !connection.isDirty {
-            connection.isDirty = true
-            dirty.append(connection)
+    private func markDirty(_ endpoint: Endpoint) {
+        if !endpoint.isDirty {
+            endpoint.isDirty = true
+            dirty.append(endpoint)
         }
     }
 
+    /// Flushes the batch's writes. A stream still over its budget once the
+    /// transport has taken what it could, with more than twice its budget left
+    /// waiting, is too slow: dropped once the batch is done.
     private func flushDirty() {
-        for connection in dirty {
-            connection.isDirty = false
-            connection.flush()
+        for endpoint in dirty {
+            endpoint.isDirty = false
+            if endpoint.budget.flushed(waiting: endpoint.sink.flush(), tick: tick) { slow.append(endpoint) }
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    private func dropSlow() {
+        guard !slow.isEmpty else { return }
+        let dropping = slow
+        slow.removeAll()
+        for endpoint in dropping {
+            unregister(endpoint.id)
+            endpoint.sink.disconnectSlow()
+        }
     }
 
     // MARK: Sweep
 
     private func sweep() {
         tick &+= 1
-        for connection in connections.values {
-            if connection.isStreaming {
-                if tick &- connection.lastWriteTick >= connection.heartbeatTicks { write(heartbeat, to: connection) }
-                connection.checkBudget(tick: tick)
-            } else if connection.isAwaitingRequest, tick &- connection.lastActivityTick >= requestTimeoutTicks {
-                timedOut.append(connection)
-            }
+        for endpoint in everyone {
+            if tick &- endpoint.lastWriteTick >= endpoint.heartbeatTicks { write(heartbeat, to: endpoint) }
+            if endpoint.budget.check(tick: tick) { slow.append(endpoint) }
         }
         flushDirty()
-        closeSlow()
-        for connection in timedOut { connection.timeOut() }
-        timedOut.removeAll()
-    }
-}
-
-/// The connections subscribed to one topic, in an array for a fast fan-out. Each
-/// connection remembers its position, so removal is a swap with the last.
-struct SubscriberList: Sequence {
-    private var members: ContiguousArray<HTTPConnectionHandler> = []
-
-    var isEmpty: Bool { members.isEmpty }
-
-    func makeIterator() -> ContiguousArray<HTTPConnectionHandler>.Iterator { members.makeIterator() }
-
-    mutating func add(_ connection: HTTPConnectionHandler, topic: String) {
-        connection.subscriptions[topic] = members.count
-        members.append(connection)
-    }
-
-    /// False if the connection was not a member.
-    @discardableResult
-    mutating func remove(_ connection: HTTPConnectionHandler, topic: String) -> Bool {
-        guard let position = connection.subscriptions.removeValue(forKey: topic) else { return false }
-        let last = members.removeLast()
-        if position < members.count {
-            members[position] = last
-            last.subscriptions[topic] = position
-        }
-        return true
-    }
-
-    mutating func add(
-        _ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>
-    ) {
-        connection[keyPath: position] = members.count
-        members.append(connection)
-    }
-
-    mutating func remove(
-        _ connection: HTTPConnectionHandler, position: ReferenceWritableKeyPath<HTTPConnectionHandler, Int?>
-    ) {
-        guard let index = connection[keyPath: position] else { return }
-        connection[keyPath: position] = nil
-        let last = members.removeLast()
-        if index < members.count {
-            members[index] = last
-            last[keyPath: position] = index
-        }
+        dropSlow()
+        let late = connections.values.filter { $0.hasWaited(requestTimeoutTicks, at: tick) }
+        for connection in late { connection.timeOut() }
     }
 }

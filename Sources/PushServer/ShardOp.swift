@@ -1,17 +1,17 @@
-import NIOCore
-
-/// An instruction from the hub to the connections of one I/O loop. The hub sends
-/// them in batches, in order, one `execute` per loop and batch.
+/// An instruction from the hub to the streams of one I/O loop, by the id the
+/// hub knows them by. The hub sends them in batches, in order, one `execute` per
+/// loop and batch.
 enum ShardOp: Sendable {
     /// Send the stream's response head and first comment.
-    case open(connection: Int)
-    case send(connection: Int, Frame)
+    case open(Int)
+    case send(Int, Frame)
     case publish(topic: String, Frame)
     case broadcast(Frame)
-    case subscribe(connection: Int, topic: String)
-    case unsubscribe(connection: Int, topic: String)
-    /// A complete plain response; then keep the connection or close it.
-    case respond(connection: Int, ByteBuffer, keepAlive: Bool)
-    /// End the stream cleanly and close.
-    case close(connection: Int)
+    case subscribe(Int, topic: String)
+    case unsubscribe(Int, topic: String)
+    /// Answer the request with a plain response (the connection writes it as its
+    /// protocol and keep-alive say).
+    case respond(Int, Response)
+    /// End the stream cleanly.
+    case end(Int)
 }

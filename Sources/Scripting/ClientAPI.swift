@@ -20,7 +20,7 @@ extension ScriptVM {
 
     /// The session of the client that is `self` (argument 1); nil once it is gone.
     private func session(_ stack: LuaStack) throws -> Session? {
-        guard let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) else {
+        guard let id = stack.userdataID(at: 1, metatable: Sessions.metatable) else {
             throw LuaArgumentError(1, "client expected, got \(stack.typeName(at: 1))")
         }
         return sessions[id]
@@ -29,7 +29,7 @@ extension ScriptVM {
     // MARK: Fields
 
     func clientField(_ stack: LuaStack) throws -> LuaReturn {
-        guard let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) else {
+        guard let id = stack.userdataID(at: 1, metatable: Sessions.metatable) else {
             throw LuaArgumentError(1, "client expected, got \(stack.typeName(at: 1))")
         }
         guard let key = stack.string(at: 2) else {
@@ -114,7 +114,7 @@ extension ScriptVM {
     func close(_ stack: LuaStack) throws -> LuaReturn {
         if let session = try self.session(stack) {
             hub.close(session.client)
-            forget(session)
+            end(session)
         }
         return .none
     }
@@ -139,7 +139,7 @@ extension ScriptVM {
         guard hub.deny(session.client, status: status, message: message) else {
             throw ScriptAPIError("client:deny must come before the stream starts (its first send, comment or sleep)")
         }
-        forget(session)
+        end(session)
         return .none
     }
 

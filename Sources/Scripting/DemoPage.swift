@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import PushServer
 
 /// The page served at `/` when the script has no handler there: it lists the

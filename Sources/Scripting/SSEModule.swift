@@ -1,4 +1,5 @@
 import EventStream
+import Logging
 import LuaRuntime
 import NIOCore
 import NIOHTTP1
@@ -11,17 +12,17 @@ import PushServer
 /// The `sse` Lua module (contract v1): declarations, publishing, timers, sleep,
 /// JSON, clock and log. Also the global `sse`.
 extension ScriptVM {
-    static let clientMetatable = "ssescript.client"
-    static let timerMetatable = "ssescript.timer"
-
-    /// The Lua half of the module: what reads best in Lua.
+    /// The Lua half of the module: what reads best in Lua. It gets one table,
+    /// `host`, with the module and the Swift functions it needs, and returns the
+    /// metatables of clients and timers.
     private static let prelude = """
-        local sse, log, client_field, client_collected, client_methods, timer_methods, note_module = ...
+        local host = ...
+        local sse = host.sse
         -- sse.log is print through the server's log
         function sse.log(...)
           local parts = table.pack(...)
           for i = 1, parts.n do parts[i] = tostring(parts[i]) end
-          log(table.concat(parts, "\\t"))
+          host.log(table.concat(parts, "\\t"))
         end
         print = sse.log
         -- the server is for every client: a script cannot end it by accident
@@ -30,19 +31,21 @@ extension ScriptVM {
             error("os.exit is disabled in ssescript: it would stop the server for every client (stop it with SIGTERM)", 2)
           end
         end
+        local client_methods, client_field = host.client_methods, host.client_field
         local client_meta = {
-          __name = "ssescript.client",
+          __name = host.client_metatable,
           __index = function(self, key)
             local method = client_methods[key]
             if method ~= nil then return method end
             return client_field(self, key)
           end,
           __tostring = function(self) return "client " .. self.id end,
-          __gc = client_collected,
+          __gc = host.client_collected,
         }
-        local timer_meta = { __name = "ssescript.timer", __index = timer_methods }
+        local timer_meta = { __name = host.timer_metatable, __index = host.timer_methods }
         -- note each Lua file `require` finds, so that editing it reloads the script
         if package and package.searchers then
+          local note_module = host.note_module
           table.insert(package.searchers, 2, function(name)
             local path = package.searchpath(name, package.path)
             if path then note_module(path) end
@@ -56,6 +59,31 @@ extension ScriptVM {
         let base = stack.top
         stack.newTable()
         let module = stack.top
+        installFunctions(in: module)
+        stack.newTable()
+        stack.rawSet(module, "state")
+        let json = lua.loadedModule("cjson")
+        if case .table(let cjson) = json, case .function(let encode) = cjson["encode"] { jsonEncode = encode }
+        stack.push(json)
+        stack.rawSet(module, "json")
+
+        // The prelude finishes the module and returns the metatables of clients and timers.
+        stack.push(.function(try lua.load(Self.prelude, name: "sse")))
+        pushHostTable(module: module, on: stack)
+        _ = try lua.protectedCall(argumentCount: 1, resultCount: 2)
+        stack.setRegistry(ScriptTimers.metatable)
+        stack.setRegistry(Sessions.metatable)
+        stack.pushValue(at: module)
+        stack.setLoaded("sse")
+        stack.pushGlobals()
+        stack.pushValue(at: module)
+        stack.rawSet(-2, "sse")
+        stack.setTop(base)
+    }
+
+    /// The `sse` functions written in Swift.
+    private func installFunctions(in module: Int32) {
+        let stack = lua.stack
         stack.setFunction(module, "stream", bound { try $0.declareStream($1) })
         for method in [HTTPMethod.GET, .POST, .PUT, .PATCH, .DELETE] {
             stack.setFunction(module, method.rawValue.lowercased(), bound { try $0.declareHandler(method, $1) })
@@ -70,48 +98,46 @@ extension ScriptVM {
             stack.push(Self.wallClock())
             return .values(1)
         }
-        stack.newTable()
-        stack.rawSet(module, "state")
-        let json = lua.loadedModule("cjson")
-        if case .table(let cjson) = json, case .function(let encode) = cjson["encode"] { jsonEncode = encode }
-        stack.push(json)
-        stack.rawSet(module, "json")
+    }
 
-        // The prelude finishes the module and returns the metatables of clients and timers.
-        stack.push(.function(try lua.load(Self.prelude, name: "sse")))
+    /// The prelude's one argument: the module, the metatable names, and the Swift
+    /// functions behind clients, timers, logging and `require`.
+    private func pushHostTable(module: Int32, on stack: LuaStack) {
+        stack.newTable()
         stack.pushValue(at: module)
-        stack.push(
-            function: bound { vm, stack in
+        stack.rawSet(-2, "sse")
+        stack.push(Sessions.metatable)
+        stack.rawSet(-2, "client_metatable")
+        stack.push(ScriptTimers.metatable)
+        stack.rawSet(-2, "timer_metatable")
+        stack.setFunction(
+            -1, "log",
+            bound { vm, stack in
                 vm.logger.info("\(stack.string(at: 1) ?? "")")
                 return .none
             })
-        stack.push(function: bound { try $0.clientField($1) })
-        stack.push(
-            function: bound { vm, stack in
+        stack.setFunction(-1, "client_field", bound { try $0.clientField($1) })
+        stack.setFunction(
+            -1, "client_collected",
+            bound { vm, stack in
                 // __gc of a client userdata: only note the id; sessions are tidied outside the collector.
-                if let id = stack.userdataID(at: 1, metatable: Self.clientMetatable) { vm.collectedClients.append(id) }
+                if let id = stack.userdataID(at: 1, metatable: Sessions.metatable) { vm.sessions.noteCollected(id) }
                 return .none
             })
         stack.newTable()
         for (name, method) in clientMethods { stack.setFunction(-1, name, bound(method)) }
+        stack.rawSet(-2, "client_methods")
         stack.newTable()
         stack.setFunction(-1, "cancel", bound { try $0.cancelTimer($1) })
-        stack.push(
-            function: bound { vm, stack in
+        stack.rawSet(-2, "timer_methods")
+        stack.setFunction(
+            -1, "note_module",
+            bound { vm, stack in
                 if let path = stack.string(at: 1), path.hasPrefix(vm.scriptDirectory + "/") {
                     vm.requiredFiles.insert(path)
                 }
                 return .none
             })
-        _ = try lua.protectedCall(argumentCount: 7, resultCount: 2)
-        stack.setRegistry(Self.timerMetatable)
-        stack.setRegistry(Self.clientMetatable)
-        stack.pushValue(at: module)
-        stack.setLoaded("sse")
-        stack.pushGlobals()
-        stack.pushValue(at: module)
-        stack.rawSet(-2, "sse")
-        stack.setTop(base)
     }
 
     /// A Swift function for Lua that reaches this VM weakly: Lua may call it while
@@ -217,24 +243,24 @@ extension ScriptVM {
     func timer(_ stack: LuaStack, repeating: Bool) throws -> LuaReturn {
         let delay = try seconds(stack, 1, allowZero: !repeating)
         try stack.checkFunction(2)
-        let timer = addTimer(stack.function(at: 2)!, after: delay, repeating: repeating)
-        stack.pushUserdata(id: timer.id, metatable: Self.timerMetatable)
+        let timer = timers.add(stack.function(at: 2)!, after: delay, repeating: repeating)
+        stack.pushUserdata(id: timer.id, metatable: ScriptTimers.metatable)
         stack.pushValue(at: -1)
         timer.object = stack.reference()
         return .values(1)
     }
 
     func cancelTimer(_ stack: LuaStack) throws -> LuaReturn {
-        guard let id = stack.userdataID(at: 1, metatable: Self.timerMetatable) else {
+        guard let id = stack.userdataID(at: 1, metatable: ScriptTimers.metatable) else {
             throw LuaArgumentError(1, "timer expected, got \(stack.typeName(at: 1))")
         }
-        if let timer = timers[id] { cancel(timer) }
+        if let timer = timers[id] { timers.cancel(timer) }
         return .none
     }
 
     func sleep(_ stack: LuaStack) throws -> LuaReturn {
         let delay = try seconds(stack, 1, allowZero: true)
-        guard sleepCurrent(for: delay) else {
+        guard runner.sleepCurrent(for: delay) else {
             throw ScriptAPIError("sse.sleep can only be called inside a handler or timer")
         }
         return .hostYield
@@ -274,6 +300,7 @@ extension ScriptVM {
     /// `cjson.encode(value at index)`, called from Swift inside a script call.
     func encodeJSON(_ stack: LuaStack, at index: Int32) throws -> String {
         let index = stack.absolute(index)
+        guard let jsonEncode else { throw ScriptAPIError("cjson is not available") }
         stack.push(.function(jsonEncode))
         stack.pushValue(at: index)
         do {

@@ -1,9 +1,8 @@
-import Logging
-import LuaRuntime
-import NIOCore
-import NIOEmbedded
+public import Logging
+public import LuaRuntime
+public import NIOCore
 import NIOHTTP1
-import PushServer
+public import PushServer
 
 /// Runs a script against a `PushServer`: loads it, serves its routes, hands it the
 /// server's clients and requests, and serves the demo page at `/` unless the
@@ -39,26 +38,17 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         publishRoutes(of: vm)
     }
 
-    /// Runs the script's `on_stop` hook and stops it (timers, handlers).
-    public func stop() {
+    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers, handlers).
+    public func stop(runningHooks: Bool = true) {
         loop.preconditionInEventLoop()
         stopWatching()
-        if let vm { runHook("on_stop", in: vm) }
+        if runningHooks, let vm { runHook("on_stop", in: vm) }
         vm?.retire()
         vm = nil
     }
 
     /// The stream paths the script declared, sorted.
     public var streamPaths: [String] { vm.map { $0.streams.keys.sorted() } ?? [] }
-
-    /// Checks a script without serving it: loads it and runs its top level.
-    public static func check(scriptPath: String, options: ScriptOptions = ScriptOptions()) throws(LuaError) {
-        let loop = EmbeddedEventLoop()
-        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
-        let host = ScriptHost(scriptPath: scriptPath, options: options, server: server, logger: Logger(label: "check"))
-        try host.start()
-        host.vm?.retire()
-    }
 
     // MARK: Reload
 

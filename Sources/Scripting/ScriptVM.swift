@@ -1,12 +1,13 @@
-import EventStream
 import Logging
 import LuaRuntime
 import NIOCore
 import NIOHTTP1
 import PushServer
 
-/// One loaded script: its Lua VM, what it declared (streams, handlers, timers), and
-/// the coroutines it runs. A reload makes a new `ScriptVM` and retires the old one.
+/// One loaded script: its Lua VM, what it declared (streams, handlers), its
+/// clients (`Sessions`), tasks (`TaskRunner`) and timers (`ScriptTimers`). A
+/// reload makes a new `ScriptVM` and retires the old one. The `sse` and `client`
+/// Lua modules are thin bindings over these parts.
 ///
 /// Confined to the script loop, like the hub it drives.
 final class ScriptVM {
@@ -19,6 +20,9 @@ final class ScriptVM {
     let lua: LuaState
     let hub: Hub
     let scheduler: Scheduler
+    let sessions = Sessions()
+    let runner: TaskRunner
+    let timers: ScriptTimers
     let logger: Logger
     let errors: ErrorLog
     let scriptPath: String
@@ -29,19 +33,8 @@ final class ScriptVM {
 
     var streams: [String: StreamDeclaration] = [:]
     var handlers: [String: [String: LuaFunction]] = [:]
-    /// Stream clients, and clients gone whose userdata the script still holds
-    /// (their fields stay readable until Lua collects it).
-    var sessions: [Int: Session] = [:]
-    /// Ids of client userdata Lua has collected, noted by `__gc`, tidied by `reap()`.
-    var collectedClients: [Int] = []
-    var timers: [Int: ScriptTimer] = [:]
-    private var nextTimerID = 1
-    /// The task being resumed, if any: `sse.sleep` suspends it.
-    var current: ScriptTask?
-    /// Tasks started and not yet ended.
-    private var tasks: [ObjectIdentifier: ScriptTask] = [:]
     /// `cjson.encode`, for event data and response bodies given as tables.
-    var jsonEncode: LuaFunction!
+    var jsonEncode: LuaFunction?
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
 
@@ -62,6 +55,9 @@ final class ScriptVM {
                 searchPaths: [scriptDirectory],
                 preload: ["cjson"]
             ))
+        runner = TaskRunner(lua: lua, scheduler: scheduler)
+        timers = ScriptTimers(scheduler: scheduler, runner: runner, lua: lua)
+        runner.outcomes = self
         try installModule()
     }
 
@@ -85,9 +81,8 @@ final class ScriptVM {
     func retire() {
         guard !lua.isClosed else { return }
         scheduler.cancelAll()
-        timers = [:]
-        let running = tasks.values
-        tasks = [:]
+        timers.removeAll()
+        let running = runner.takeAll()
         for task in running {
             if case .request(let exchange, _) = task.purpose {
                 var response = Response(status: .serviceUnavailable, text: "the script was reloaded or stopped; retry")
@@ -97,7 +92,7 @@ final class ScriptVM {
         }
         lua.close()
         for task in running { task.end() }
-        sessions = [:]
+        sessions.removeAll()
     }
 
     // MARK: Clients
@@ -105,8 +100,8 @@ final class ScriptVM {
     /// Runs the stream handler for a client that connected (or, after a reload,
     /// that was already connected).
     func connect(_ client: Client, reloaded: Bool) {
-        reap()
         guard let declaration = streams[client.request.path] else {
+            sessions.reap()
             if reloaded {
                 hub.send(Frame(raw: ": stream \(client.request.path) no longer exists\n"), to: client)
                 hub.close(client)
@@ -115,158 +110,25 @@ final class ScriptVM {
             }
             return
         }
-        let session = Session(client: client, reloaded: reloaded)
-        sessions[client.id] = session
+        let session = sessions.begin(client, reloaded: reloaded)
         guard let handler = declaration.handler else { return }
         let task = ScriptTask(LuaCoroutine(handler, in: lua), purpose: .stream(session))
         session.task = task
-        pushClient(session, on: task.coroutine.stack)
-        start(task, argumentCount: 1)
+        sessions.push(session, on: task.coroutine.stack)
+        runner.start(task, argumentCount: 1)
     }
 
     func disconnected(_ client: Client) {
-        reap()
+        sessions.reap()
         guard let session = sessions[client.id] else { return }
-        forget(session)
+        end(session)
     }
 
-    /// Ends what a session runs once its client is gone or closed. A handler that
-    /// is running now (it closed its own client) ends at its next yield.
-    func forget(_ session: Session) {
-        session.object = nil
-        if !session.hasObject { sessions[session.client.id] = nil }
-        if let task = session.task, task !== current { finish(task) }
-    }
-
-    /// Drops the sessions of departed clients whose userdata Lua has collected.
-    private func reap() {
-        guard !collectedClients.isEmpty else { return }
-        let ids = collectedClients
-        collectedClients = []
-        for id in ids where sessions[id]?.client.isConnected == false { sessions[id] = nil }
-    }
-
-    /// Pushes the client's userdata (always the same one for the same client).
-    func pushClient(_ session: Session, on stack: LuaStack) {
-        if let object = session.object { return object.push(onto: stack) }
-        session.hasObject = true
-        stack.pushUserdata(id: session.client.id, metatable: Self.clientMetatable)
-        stack.pushValue(at: -1)
-        session.object = stack.reference()
-    }
-
-    // MARK: Tasks
-
-    /// Starts a task whose function and `argumentCount` arguments are on its stack.
-    func start(_ task: ScriptTask, argumentCount: Int32) {
-        tasks[ObjectIdentifier(task)] = task
-        resume(task, argumentCount: argumentCount)
-    }
-
-    func resume(_ task: ScriptTask, argumentCount: Int32 = 0) {
-        guard !task.isEnded, !lua.isClosed else { return }
-        task.wake = nil
-        let outer = current
-        current = task
-        let outcome = task.coroutine.resume(argumentCount: argumentCount)
-        current = outer
-        switch outcome {
-        case .hostYield:
-            if task.isObsolete || task.wake == nil { finish(task) }
-        case .yielded(let count):
-            // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
-            task.coroutine.stack.pop(count)
-            task.wake = scheduler.schedule(after: .zero) { [unowned self] in resume(task) }
-        case .finished(let count):
-            completed(task, resultCount: count)
-        case .failed(let error):
-            failed(task, error)
-        }
-    }
-
-    /// Suspends the running task for `delay`; false outside a handler or timer.
-    func sleepCurrent(for delay: TimeAmount) -> Bool {
-        guard let task = current else { return false }
-        if task.isObsolete { return true }
-        task.wake = scheduler.schedule(after: delay) { [unowned self] in resume(task) }
-        return true
-    }
-
-    private func completed(_ task: ScriptTask, resultCount: Int32) {
-        if case .request(let exchange, let path) = task.purpose {
-            let stack = task.coroutine.stack
-            let base = stack.top - resultCount + 1
-            do {
-                hub.respond(to: exchange, with: try response(from: stack, at: base, count: resultCount))
-            } catch {
-                errors.error("script error in handler \(path): \(error)", now: scheduler.now)
-                hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
-            }
-        }
-        finish(task)
-    }
-
-    private func failed(_ task: ScriptTask, _ error: LuaError) {
-        errors.error("script error in \(task.context): \(error.message)", detail: error.traceback, now: scheduler.now)
-        switch task.purpose {
-        case .stream(let session):
-            if !hub.deny(session.client, status: .internalServerError, message: "script error") {
-                hub.close(session.client)
-            }
-            forget(session)
-        case .request(let exchange, _):
-            hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
-        case .timer:
-            break
-        }
-        finish(task)
-        if error.kind == .memory { lua.collectGarbage() }
-    }
-
-    private func finish(_ task: ScriptTask) {
-        tasks[ObjectIdentifier(task)] = nil
-        if case .stream(let session) = task.purpose, session.task === task { session.task = nil }
-        task.end()
-    }
-
-    // MARK: Timers
-
-    func addTimer(_ function: LuaFunction, after delay: TimeAmount, repeating: Bool) -> ScriptTimer {
-        let timer = ScriptTimer(
-            id: nextTimerID, function: function, interval: repeating ? delay : nil, deadline: scheduler.now + delay)
-        nextTimerID += 1
-        timers[timer.id] = timer
-        arm(timer)
-        return timer
-    }
-
-    private func arm(_ timer: ScriptTimer) {
-        timer.scheduled = scheduler.schedule(at: timer.deadline) { [unowned self] in fire(timer) }
-    }
-
-    private func fire(_ timer: ScriptTimer) {
-        guard !timer.isCancelled else { return }
-        let object = timer.object
-        if let interval = timer.interval {
-            // A fixed schedule: ticks do not drift; ticks missed while the loop was busy are skipped.
-            timer.deadline = timer.deadline + interval
-            let now = scheduler.now
-            if timer.deadline <= now {
-                timer.deadline =
-                    timer.deadline + interval * ((now - timer.deadline).nanoseconds / interval.nanoseconds + 1)
-            }
-            arm(timer)
-        } else {
-            cancel(timer)
-        }
-        let task = ScriptTask(LuaCoroutine(timer.function, in: lua), purpose: .timer(timer))
-        object?.push(onto: task.coroutine.stack)
-        start(task, argumentCount: object == nil ? 0 : 1)
-    }
-
-    func cancel(_ timer: ScriptTimer) {
-        timer.cancel()
-        timers[timer.id] = nil
+    /// Ends what a session runs once its client is gone, closed or denied. A
+    /// handler that is running now (it closed its own client) ends at its next yield.
+    func end(_ session: Session) {
+        sessions.end(session)
+        if let task = session.task { runner.stop(task) }
     }
 
     // MARK: HTTP handlers
@@ -277,7 +139,36 @@ final class ScriptVM {
         }
         let task = ScriptTask(LuaCoroutine(function, in: lua), purpose: .request(exchange, path: request.path))
         pushRequest(request, on: task.coroutine.stack)
-        start(task, argumentCount: 1)
+        runner.start(task, argumentCount: 1)
+    }
+}
+
+extension ScriptVM: TaskOutcomes {
+    func taskCompleted(_ task: ScriptTask, resultCount: Int32) {
+        guard case .request(let exchange, let path) = task.purpose else { return }
+        let stack = task.coroutine.stack
+        let base = stack.top - resultCount + 1
+        do {
+            hub.respond(to: exchange, with: try response(from: stack, at: base, count: resultCount))
+        } catch {
+            errors.error("script error in handler \(path): \(error)", now: scheduler.now)
+            hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
+        }
+    }
+
+    func taskFailed(_ task: ScriptTask, _ error: LuaError) {
+        errors.error("script error in \(task.context): \(error.message)", detail: error.traceback, now: scheduler.now)
+        switch task.purpose {
+        case .stream(let session):
+            if !hub.deny(session.client, status: .internalServerError, message: "script error") {
+                hub.close(session.client)
+            }
+            sessions.end(session)
+        case .request(let exchange, _):
+            hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
+        case .timer:
+            break
+        }
     }
 }
 

@@ -2,17 +2,17 @@ import ArgumentParser
 import Scripting
 
 /// `ssescript check SCRIPT`: loads the script and runs its top level without serving.
-struct Check: ParsableCommand {
+struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load a script without serving it; print its errors with file:line.")
 
     @OptionGroup var script: ScriptOptionGroup
 
-    func run() throws {
+    func run() async throws {
         do {
-            try ScriptHost.check(scriptPath: script.script, options: script.scriptOptions)
+            try await ScriptServer.check(scriptPath: script.script, options: script.scriptOptions)
         } catch {
-            printError(error.description)
+            printError("\(error)")
             throw ExitCode.failure
         }
         print("\(script.script): ok")

@@ -6,11 +6,14 @@ struct ScriptOptionGroup: ParsableArguments {
     @Argument(help: "The Lua script to run.", completion: .file(extensions: ["lua"]))
     var script: String
 
+    private static let defaults = ScriptOptions()
+
     @Option(help: "Seconds of CPU time a handler or timer may use without yielding before it is stopped.")
-    var scriptTimeout: Double = 0.5
+    var scriptTimeout =
+        Double(defaults.timeout.components.seconds) + Double(defaults.timeout.components.attoseconds) / 1e18
 
     @Option(help: "Megabytes of memory the script may use.")
-    var scriptMemory: Int = 256
+    var scriptMemory = defaults.memoryLimit >> 20
 
     @Flag(help: "Run the script with only string, table, math, utf8, coroutine, a safe os and sse.")
     var sandbox = false

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Dispatch
 import Logging
 import NIOCore
-import NIOPosix
 import PushServer
 import Scripting
 
@@ -16,14 +14,16 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var script: ScriptOptionGroup
 
+    private static let defaults = PushServer.Configuration()
+
     @Option(help: "Address to listen on.")
-    var host = "127.0.0.1"
+    var host = defaults.host
 
     @Option(help: "Port to listen on (0 picks a free one).")
-    var port = 8080
+    var port = defaults.port
 
     @Option(help: "Seconds of silence after which a stream gets a heartbeat comment.")
-    var heartbeat: Double = 15
+    var heartbeat = Double(defaults.heartbeat.nanoseconds) / 1e9
 
     @Flag(help: "Do not reload the script when it or a module it requires changes (SIGHUP still reloads).")
     var noWatch = false
@@ -32,16 +32,16 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "Bytes that may wait for one slow client; over it for 1 s, or over twice it, the client is disconnected.",
             valueName: "bytes"))
-    var clientBuffer = 1 << 20
+    var clientBuffer = defaults.clientBuffer
 
     @Option(help: ArgumentHelp("Largest request body accepted (413 past it).", valueName: "bytes"))
-    var maxBody = 1 << 20
+    var maxBody = defaults.maxBody
 
     @Option(help: ArgumentHelp("Largest request head accepted (431 past it).", valueName: "bytes"))
-    var maxHead = 16 << 10
+    var maxHead = defaults.maxHead
 
     @Option(help: ArgumentHelp("Most streams open at once (503 with Retry-After past it).", valueName: "count"))
-    var maxClients = 100_000
+    var maxClients = defaults.maxClients
 
     @Option(
         name: .customLong("cors"),
@@ -78,20 +78,23 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The server's settings from the options.
-    var configuration: PushServer.Configuration {
-        var configuration = PushServer.Configuration()
-        configuration.host = host
-        configuration.port = port
-        configuration.heartbeat = .nanoseconds(Int64(heartbeat * 1e9))
-        configuration.clientBuffer = clientBuffer
-        configuration.maxBody = maxBody
-        configuration.maxHead = maxHead
-        configuration.maxClients = maxClients
+    var configuration: ScriptServer.Configuration {
+        var configuration = ScriptServer.Configuration()
+        configuration.server.host = host
+        configuration.server.port = port
+        configuration.server.heartbeat = .nanoseconds(Int64(heartbeat * 1e9))
+        configuration.server.clientBuffer = clientBuffer
+        configuration.server.maxBody = maxBody
+        configuration.server.maxHead = maxHead
+        configuration.server.maxClients = maxClients
         if corsOrigins == ["*"] {
-            configuration.cors = .anyOrigin
+            configuration.server.cors = .anyOrigin
         } else if !corsOrigins.isEmpty {
-            configuration.cors = .origins(corsOrigins)
+            configuration.server.cors = .origins(corsOrigins)
         }
+        configuration.script = script.scriptOptions
+        if let ioThreads { configuration.ioThreads = ioThreads }
+        configuration.watch = !noWatch
         return configuration
     }
 
@@ -100,46 +103,33 @@ struct Serve: AsyncParsableCommand {
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")
-        let configuration = self.configuration
-        let io = MultiThreadedEventLoopGroup(numberOfThreads: ioThreads ?? System.coreCount)
-        let scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let scriptLoop = scripts.next()
-        let server = PushServer(configuration: configuration, group: io, controlLoop: scriptLoop)
-        let host = ScriptHost(
-            scriptPath: script.script, options: script.scriptOptions, server: server, logger: logger)
-        let reloads = ReloadSignal { scriptLoop.execute { host.reload(because: "SIGHUP") } }
-
+        let server = ScriptServer(scriptPath: script.script, configuration: configuration, logger: logger)
+        let reloads = ReloadSignal { Task { try? await server.reload(because: "SIGHUP") } }
         do {
-            try await scriptLoop.submit { try host.start() }.get()
+            try await server.load()
         } catch {
             printError("ssescript: \(error)")
+            await server.shutdownLoops()
             throw ExitCode.failure
         }
         let port: Int
         do {
-            port = try await server.start()
+            port = try await server.listen()
         } catch {
-            printError("ssescript: cannot listen on \(self.host):\(self.port): \(Self.describe(error))")
-            try? await scriptLoop.submit { host.stop() }.get()
+            printError("ssescript: cannot listen on \(host):\(self.port): \(Self.describe(error))")
+            await server.stop()
             throw ExitCode.failure
         }
-        let base = "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(port)"
+        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         var standardOutput = StandardOutput()
-        for path in try await scriptLoop.submit({ host.streamPaths }).get() {
-            print("\(base)\(path)", to: &standardOutput)
-        }
+        for path in try await server.streamPaths { print("\(base)\(path)", to: &standardOutput) }
         logger.info("serving \(script.script); demo page at \(base)/")
-        if !noWatch { scriptLoop.execute { host.startWatching() } }
 
         await stopSignals.first()
         // Graceful stop: no new connections, the script's on_stop (its last events
         // go out), then every stream ends cleanly. A second signal exits at once.
         logger.info("stopping")
-        await server.stopAccepting()
-        try await scriptLoop.submit { host.stop() }.get()
         await server.stop()
-        try await io.shutdownGracefully()
-        try await scripts.shutdownGracefully()
         withExtendedLifetime(reloads) {}  // SIGHUP stays caught until the end
     }
 

@@ -140,14 +140,43 @@ import Testing
         #expect(server.application.disconnected == [server.application.connected[0].id])
     }
 
-    @Test func closeEndsTheChunkedBodyThenTheConnection() throws {
+    /// A stream the script ends leaves its kept-alive connection ready for the
+    /// next request (as nginx does after a chunked response), under a new id.
+    @Test func closeEndsTheChunkedBodyAndTheConnectionServesTheNextRequest() throws {
         let server = EmbeddedServer()
         let channel = try server.connect()
         _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
         server.hub.close(server.application.connected[0])
         #expect(try server.output(channel) == "0\r\n\r\n")
-        #expect(!channel.isActive)
+        #expect(channel.isActive)
         #expect(server.application.disconnected.isEmpty, "the application closed it itself")
+        #expect(try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n") == streamHead + chunk(": ok\n"))
+        #expect(server.application.connected.count == 2)
+        #expect(server.application.connected[0].id != server.application.connected[1].id, "a new client id")
+        #expect(server.hub.count() == 1)
+    }
+
+    /// A request that asked for `Connection: close` is told so in the stream's
+    /// head, and the connection closes after the end of the stream.
+    @Test func aStreamAskedToCloseSaysSoAndCloses() throws {
+        let server = EmbeddedServer()
+        let channel = try server.connect()
+        let opened = try server.exchange(channel, "GET /sse HTTP/1.1\r\nConnection: close\r\n\r\n")
+        #expect(opened.contains("\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"))
+        server.hub.close(server.application.connected[0])
+        #expect(try server.output(channel) == "0\r\n\r\n")
+        #expect(!channel.isActive)
+    }
+
+    /// Parts of a request sent while a stream is open wait for its end.
+    @Test func aRequestPipelinedBehindAStreamIsReadAfterIt() throws {
+        let server = EmbeddedServer()
+        let channel = try server.connect()
+        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+        #expect(try server.exchange(channel, "GET /nope HTTP/1.1\r\n\r\n") == "")
+        server.hub.close(server.application.connected[0])
+        #expect(try server.output(channel) == "0\r\n\r\n" + plain("404 Not Found", "no stream or handler at /nope\n"))
+        #expect(channel.isActive)
     }
 }
 

@@ -1,4 +1,5 @@
 import EventStream
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -24,7 +25,7 @@ final class EmbeddedServer {
         self.configuration = configuration
         shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration)
         hub = Hub(loop: loop, configuration: configuration, shards: [shard])
-        state = ServerState(configuration: configuration, hub: hub)
+        state = ServerState(configuration: configuration, hub: hub, logger: Logger(label: "test"))
         state.routes.withLock { $0 = routes }
         hub.configureTopics(routes.streams)
         hub.application = application

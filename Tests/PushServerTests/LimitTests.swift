@@ -32,7 +32,7 @@ import Testing
     @Test func closeWaitsForTheLastBytesThenCloses() throws {
         let server = EmbeddedServer()
         let channel = try server.connect()
-        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\nConnection: close\r\n\r\n")
         try server.hub.publish(ServerSentEvent(data: "last"), to: "/sse")
         server.hub.close(server.application.connected[0])
         #expect(try server.output(channel) == chunk("data: last\n\n") + "0\r\n\r\n")

@@ -9,10 +9,12 @@ import Testing
 /// A stream that does not take its bytes is disconnected, never buffered
 /// without bound, and costs the other streams nothing.
 @Suite struct SlowClientTests {
+    /// Streams whose requests asked for `Connection: close`, so that ending one
+    /// closes its connection.
     private func openStreams(_ server: EmbeddedServer, _ count: Int) throws -> [EmbeddedChannel] {
         try (0..<count).map { _ in
             let channel = try server.connect()
-            _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+            _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\nConnection: close\r\n\r\n")
             return channel
         }
     }

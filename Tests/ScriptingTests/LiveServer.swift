@@ -1,32 +1,23 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import PushServer
 import Scripting
 
-/// A real server on 127.0.0.1 (a free port) running one script, for one test.
+/// A real server on 127.0.0.1 (a free port) running one script, for one test:
+/// the same `ScriptServer` that `ssescript serve` runs.
 final class LiveServer: Sendable {
-    let server: PushServer
-    let host: ScriptHost
+    let scriptServer: ScriptServer
     let port: Int
-    let scriptPath: String
-    private let io: MultiThreadedEventLoopGroup
-    private let scripts: MultiThreadedEventLoopGroup
+    var server: PushServer { scriptServer.server }
+    var host: ScriptHost { scriptServer.host }
+    var scriptPath: String { scriptServer.scriptPath }
 
     var base: String { "http://127.0.0.1:\(port)" }
     func url(_ path: String) -> String { base + path }
 
-    private init(
-        server: PushServer, host: ScriptHost, port: Int, scriptPath: String, io: MultiThreadedEventLoopGroup,
-        scripts: MultiThreadedEventLoopGroup
-    ) {
-        self.server = server
-        self.host = host
+    private init(scriptServer: ScriptServer, port: Int) {
+        self.scriptServer = scriptServer
         self.port = port
-        self.scriptPath = scriptPath
-        self.io = io
-        self.scripts = scripts
     }
 
     /// Starts `script` (Lua source, written to a temporary file, or a path with `file:`).
@@ -42,18 +33,21 @@ final class LiveServer: Sendable {
         } else {
             path = try TemporaryScript.write(script)
         }
-        var configuration = PushServer.Configuration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configure(&configuration)
-        let io = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = scripts.next()
-        let server = PushServer(configuration: configuration, group: io, controlLoop: loop)
-        let host = ScriptHost(scriptPath: path, options: options, server: server, logger: logger ?? Self.quietLogger)
-        try await loop.submit { try host.start() }.get()
-        let port = try await server.start()
-        return LiveServer(server: server, host: host, port: port, scriptPath: path, io: io, scripts: scripts)
+        var configuration = ScriptServer.Configuration()
+        configuration.server.host = "127.0.0.1"
+        configuration.server.port = 0
+        configure(&configuration.server)
+        configuration.script = options
+        configuration.ioThreads = 2
+        configuration.watch = false
+        let server = ScriptServer(scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
+        do {
+            try await server.load()
+            return LiveServer(scriptServer: server, port: try await server.listen())
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 
     static var quietLogger: Logger {
@@ -63,15 +57,12 @@ final class LiveServer: Sendable {
     }
 
     func stop() async throws {
-        try await host.loop.submit { self.host.stop() }.get()
-        await server.stop()
-        try await io.shutdownGracefully()
-        try await scripts.shutdownGracefully()
+        await scriptServer.stop()
     }
 
     /// Runs `body` on the script loop and returns its result.
     func onScriptLoop<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await host.loop.submit(body).get()
+        try await scriptServer.onScriptLoop(body)
     }
 }
 

@@ -130,7 +130,7 @@ import Testing
         }
     }
 
-    @Test func aStreamWhosePathIsGoneGetsACommentAndIsClosed() async throws {
+    @Test func aStreamWhosePathIsGoneGetsACommentAndEnds() async throws {
         let path = try TemporaryScript.write(#"sse.stream("/old"); sse.stream("/kept")"#)
         try await withLiveServer(script: "file:" + path) { live in
             let connection = try RawConnection(port: live.port)
@@ -141,7 +141,10 @@ import Testing
             let rest = connection.read(until: "0\r\n\r\n")
             #expect(rest.contains(": stream /old no longer exists\n"))
             #expect(rest.hasSuffix("0\r\n\r\n"), "the chunked body ends cleanly")
-            #expect(connection.isClosedByPeer())
+            connection.send("GET /old HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(
+                connection.read(until: "at /old\n").hasPrefix("HTTP/1.1 404 Not Found\r\n"),
+                "the kept-alive connection answers the next request")
         }
     }
 }

@@ -13,9 +13,9 @@ final class EmbeddedScript {
     let host: ScriptHost
 
     init(_ source: String, options: ScriptOptions = ScriptOptions()) throws {
-        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop, logger: logger)
         host = ScriptHost(
             scriptPath: try TemporaryScript.write(source), options: options, server: server, logger: logger)
         try host.start()
@@ -170,7 +170,7 @@ final class EmbeddedScript {
     @Test func aReloadBeforeTheScriptStartedDoesNothing() throws {
         // A SIGHUP while `serve` is still starting: the host has no script yet.
         let loop = EmbeddedEventLoop()
-        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop)
+        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop, logger: Logger(label: "test"))
         let host = ScriptHost(
             scriptPath: try TemporaryScript.write(#"sse.stream("/s")"#), server: server, logger: Logger(label: "test"))
         #expect(host.reload(because: "SIGHUP") == false)

@@ -1,0 +1,278 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1 client connection: a thin adapter between the channel and its
+/// `ConnectionStateMachine`. It feeds the machine the decoded request parts and
+/// the hub's instructions (through the shard), and performs what the machine
+/// decides: answers written by `HTTP1Wire`, streams written as the hub's frames
+/// are, past any HTTP encoder.
+///
+/// Every request handed to the hub gets a new id from the shard, so a client
+/// object the script kept from an earlier request on a kept-alive connection
+/// never reads a later one.
+final class HTTP1Connection: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    private let shard: Shard
+    private let server: ServerState
+    private var context: ChannelHandlerContext?
+    private var machine: ConnectionStateMachine
+    private var wire: HTTP1Wire
+    /// Parts of the next requests that arrived while one was answered or streamed.
+    private var deferred: [HTTPServerRequestPart] = []
+    private var isReplaying = false
+    /// The id of the request the hub knows (a stream or a plain request), and its path.
+    private var requestID: Int?
+    private var requestPath = ""
+    private var holdsStreamSlot = false
+    private var lastActivityTick: UInt32 = 0
+
+    /// How many request parts may wait while a request is answered.
+    static let deferredLimit = 64
+
+    init(shard: Shard, server: ServerState) {
+        self.shard = shard
+        self.server = server
+        machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
+        wire = HTTP1Wire(cors: server.configuration.cors)
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        lastActivityTick = shard.tick
+        shard.add(self)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let hubHoldsStream = machine.hubHoldsStream
+        machine.closed()
+        shard.remove(self)
+        if let id = requestID {
+            requestID = nil
+            shard.unregister(id)
+            if hubHoldsStream {
+                let hub = server.hub
+                hub.loop.execute { hub.disconnected(id) }
+            }
+        }
+        releaseSlotIfDone()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        read(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let error = error as? HTTPParserError {
+            let tooLarge = error == .headerOverflow
+            perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
+        } else {
+            server.logger.debug("closing a connection after \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if machine.isStreaming, let id = requestID {
+            shard.writabilityChanged(id, isWritable: context.channel.isWritable)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Requests
+
+    private func read(_ part: HTTPServerRequestPart) {
+        let action: ConnectionStateMachine.Action
+        switch part {
+        case .head(let head):
+            action = machine.receivedHead(head) {
+                lastActivityTick = shard.tick
+                wire.begin(head)
+                return server.decide(head)
+            }
+            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+        case .body(let chunk):
+            action = machine.receivedBody(chunk)
+        case .end:
+            action = machine.receivedEnd()
+        }
+        perform(action, deferring: part)
+    }
+
+    private func perform(_ action: ConnectionStateMachine.Action, deferring part: HTTPServerRequestPart? = nil) {
+        guard let context else { return }
+        switch action {
+        case .none:
+            break
+        case .defer:
+            guard let part else { return }
+            guard deferred.count < Self.deferredLimit else { return perform(machine.deferredTooMuch()) }
+            deferred.append(part)
+        case .sendContinue:
+            context.writeAndFlush(
+                wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+        case .forward(let head, let body, let kind):
+            forward(head, body: body, kind)
+        case .respond(let response, let next):
+            finishRequest()
+            let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
+            write(bytes, then: next)
+        case .openStream:
+            context.write(
+                wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
+                promise: nil)
+            context.write(wrapOutboundOut(wire.bytes(of: StreamGreeting.frame)), promise: nil)
+        case .endStream(let next):
+            finishRequest()
+            write(wire.streamEnd, then: next)
+        case .close:
+            finishRequest()
+            closeGracefully()
+        case .abort:
+            finishRequest()
+            context.close(promise: nil)
+        }
+        releaseSlotIfDone()
+    }
+
+    private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
+        let remote = context?.channel.remoteAddress?.ipAddress ?? ""
+        let request = Request(head: head, body: body, remoteAddress: remote)
+        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
+        let id = shard.register(self, heartbeat: heartbeat)
+        requestID = id
+        requestPath = request.path
+        let hub = server.hub
+        switch kind {
+        case .stream: hub.loop.execute { hub.connected(request, id: id) }
+        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
+        }
+    }
+
+    /// The request the hub knew is over (answered, ended, or the connection closes).
+    private func finishRequest() {
+        guard let id = requestID else { return }
+        requestID = nil
+        shard.unregister(id)
+    }
+
+    /// Writes `bytes`; then reads the next request, or closes.
+    private func write(_ bytes: ByteBuffer, then next: ConnectionStateMachine.Next) {
+        guard let context else { return }
+        guard next == .readNext else {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            return closeGracefully()
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        lastActivityTick = shard.tick
+        replayDeferred()
+    }
+
+    /// Feeds the machine the parts that waited, in order, until it waits again.
+    private func replayDeferred() {
+        guard !isReplaying else { return }
+        isReplaying = true
+        defer { isReplaying = false }
+        while !deferred.isEmpty, machine.isAwaitingRequest {
+            read(deferred.removeFirst())
+        }
+    }
+
+    /// Closes once what is written is taken, without a reset: the output is shut
+    /// down first (the client reads the end), what the client still sends is
+    /// read and dropped, and the connection closes when the client closes it or
+    /// after `closeTimeout`.
+    private func closeGracefully() {
+        guard let context else { return }
+        let channel = context.channel
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+        let giveUp = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        written.futureResult.whenComplete { _ in
+            let halfClosed = channel.eventLoop.makePromise(of: Void.self)
+            channel.close(mode: .output, promise: halfClosed)
+            halfClosed.futureResult.whenFailure { _ in channel.close(promise: nil) }
+        }
+        channel.closeFuture.whenComplete { _ in giveUp.cancel() }
+    }
+
+    private func releaseSlotIfDone() {
+        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
+        holdsStreamSlot = false
+        server.releaseStreamSlot()
+    }
+}
+
+// MARK: The shard's side
+
+extension HTTP1Connection: StreamSink {
+    func openStream() -> Bool {
+        let action = machine.streamOpened()
+        guard case .openStream = action else { return false }
+        perform(action)
+        return true
+    }
+
+    func write(_ frame: Frame) -> Bool {
+        guard machine.isStreaming, let context else { return false }
+        context.write(wrapOutboundOut(wire.bytes(of: frame)), promise: nil)
+        return true
+    }
+
+    func flush() -> Int? {
+        guard let context else { return nil }
+        context.flush()
+        guard !context.channel.isWritable else { return nil }
+        return (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    func respond(_ response: Response) {
+        requestID = nil  // the shard has forgotten it
+        perform(machine.hubResponded(response))
+    }
+
+    func endStream() {
+        requestID = nil
+        perform(machine.streamEnded())
+    }
+
+    func disconnectSlow() {
+        let id = requestID
+        requestID = nil
+        guard case .abort = machine.tooSlow() else { return }
+        server.countSlowClient()
+        let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        server.logger.debug(
+            "disconnected slow client \(id.map(String.init) ?? "?") on \(requestPath): \(pending) bytes pending")
+        let hub = server.hub
+        if let id { hub.loop.execute { hub.disconnected(id) } }
+        perform(.abort)
+    }
+}
+
+extension HTTP1Connection: ShardConnection {
+    func hasWaited(_ ticks: UInt32, at tick: UInt32) -> Bool {
+        machine.isAwaitingRequest && tick &- lastActivityTick >= ticks
+    }
+
+    func timeOut() {
+        perform(machine.timedOut())
+    }
+
+    func shutdown() -> EventLoopFuture<Void>? {
+        let closed = context?.channel.closeFuture
+        perform(machine.shutdown())
+        return closed
+    }
+}
+
+@available(*, unavailable)
+extension HTTP1Connection: Sendable {}

@@ -1,0 +1,97 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// What every connection shares: settings, routes, the hub, the log, counters.
+final class ServerState: Sendable {
+    let configuration: PushServer.Configuration
+    let hub: Hub
+    let logger: Logger
+    let routes = Mutex(RouteTable())
+    private let streams = Atomic<Int>(0)
+    let slowClients = Atomic<Int>(0)
+
+    init(configuration: PushServer.Configuration, hub: Hub, logger: Logger) {
+        self.configuration = configuration
+        self.hub = hub
+        self.logger = logger
+    }
+
+    /// Where a request goes, decided from its head: to the hub (a stream, which
+    /// then holds one of the `maxClients` slots, or a handler), or answered by the
+    /// server itself (unknown path, wrong method, no slot left, a body announced
+    /// too large, `OPTIONS`).
+    func decide(_ head: HTTPRequestHead) -> ConnectionStateMachine.Decision {
+        let path = String(Request.split(head.uri).path)
+        if head.method == .OPTIONS { return .answer(options(head, path: path), closeNow: false) }
+        let kind: ConnectionStateMachine.Kind
+        switch routes.withLock({ $0.match(head.method, path) }) {
+        case .notFound:
+            return refuse(Response(status: .notFound, text: "no stream or handler at \(path)"), head)
+        case .methodNotAllowed(let allowed):
+            var response = Response(
+                status: .methodNotAllowed, text: "\(head.method.rawValue) is not allowed on \(path)")
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+            return refuse(response, head)
+        case .stream:
+            kind = .stream
+        case .handler:
+            kind = .exchange
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maxBody {
+            let response = Response(
+                status: .payloadTooLarge, text: "request body larger than \(configuration.maxBody) bytes")
+            return refuse(response, head, closeNow: true)
+        }
+        if kind == .stream, !reserveStreamSlot() {
+            var response = Response(status: .serviceUnavailable, text: "too many clients, retry later")
+            response.headers.append(("Retry-After", "5"))
+            return refuse(response, head)
+        }
+        return .forward(kind)
+    }
+
+    /// The options of the stream at the request's path (its heartbeat).
+    func streamOptions(for head: HTTPRequestHead) -> StreamOptions? {
+        let path = String(Request.split(head.uri).path)
+        return routes.withLock { $0.streams[path] }
+    }
+
+    /// `OPTIONS` on a declared path: a CORS preflight when the request has an
+    /// `Origin`, else the methods the path accepts.
+    private func options(_ head: HTTPRequestHead, path: String) -> Response {
+        let methods = routes.withLock { $0.allowed(path) }
+        guard !methods.isEmpty else { return Response(status: .notFound, text: "no stream or handler at \(path)") }
+        if let origin = head.headers.first(name: "origin") {
+            let requestHeaders = head.headers.first(name: "access-control-request-headers")
+            return configuration.cors.preflight(origin: origin, methods: methods, requestHeaders: requestHeaders)
+        }
+        return Response(status: .noContent, headers: [("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))])
+    }
+
+    private func refuse(
+        _ response: Response, _ head: HTTPRequestHead, closeNow: Bool = false
+    ) -> ConnectionStateMachine.Decision {
+        logger.debug("refused \(head.method.rawValue) \(head.uri): \(response.status.code)")
+        return .answer(response, closeNow: closeNow)
+    }
+
+    // MARK: Stream slots
+
+    /// Takes one of the `maxClients` stream slots; false when none is left.
+    private func reserveStreamSlot() -> Bool {
+        let taken = streams.add(1, ordering: .relaxed).newValue
+        if taken <= configuration.maxClients { return true }
+        streams.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func releaseStreamSlot() {
+        streams.subtract(1, ordering: .relaxed)
+    }
+
+    func countSlowClient() {
+        slowClients.add(1, ordering: .relaxed)
+    }
+}

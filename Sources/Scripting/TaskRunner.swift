@@ -1,0 +1,134 @@
+import LuaRuntime
+import NIOCore
+import PushServer
+
+/// A coroutine the host runs: a stream handler, a timer callback or an HTTP
+/// handler. It sleeps through the scheduler and ends when its coroutine does.
+final class ScriptTask {
+    enum Purpose {
+        case stream(Session)
+        case timer(ScriptTimer)
+        case request(Exchange, path: String)
+    }
+
+    let coroutine: LuaCoroutine
+    let purpose: Purpose
+    /// The pending wake-up while it sleeps.
+    fileprivate var wake: Scheduler.Timer?
+    private(set) var isEnded = false
+
+    init(_ coroutine: LuaCoroutine, purpose: Purpose) {
+        self.coroutine = coroutine
+        self.purpose = purpose
+    }
+
+    /// A stream handler whose client is gone has nothing left to do.
+    var isObsolete: Bool {
+        if case .stream(let session) = purpose { return !session.client.isConnected }
+        return false
+    }
+
+    /// Where it runs, for log lines.
+    var context: String {
+        switch purpose {
+        case .stream(let session): "stream \(session.client.request.path) (client \(session.client.id))"
+        case .timer(let timer): "timer \(timer.id)"
+        case .request(_, let path): "handler \(path)"
+        }
+    }
+
+    /// Stops it for good: cancels its wake-up and closes its coroutine.
+    func end() {
+        guard !isEnded else { return }
+        isEnded = true
+        wake?.cancel()
+        wake = nil
+        coroutine.close()
+    }
+}
+
+@available(*, unavailable)
+extension ScriptTask: Sendable {}
+
+/// What becomes of a task that ran to its end or failed: the script VM answers
+/// its request, closes its stream, or logs its error.
+protocol TaskOutcomes: AnyObject {
+    func taskCompleted(_ task: ScriptTask, resultCount: Int32)
+    func taskFailed(_ task: ScriptTask, _ error: LuaError)
+}
+
+/// Runs the script's tasks: starts and resumes their coroutines, puts them to
+/// sleep and wakes them through the scheduler, and ends them. The run budget and
+/// memory cap are the Lua state's; their errors come back as failures.
+final class TaskRunner {
+    private let lua: LuaState
+    private let scheduler: Scheduler
+    weak var outcomes: TaskOutcomes?
+    /// The task being resumed, if any: `sse.sleep` suspends it.
+    private(set) var current: ScriptTask?
+    /// Tasks started and not yet ended.
+    private var tasks: [ObjectIdentifier: ScriptTask] = [:]
+
+    init(lua: LuaState, scheduler: Scheduler) {
+        self.lua = lua
+        self.scheduler = scheduler
+    }
+
+    /// Starts a task whose function and `argumentCount` arguments are on its stack.
+    func start(_ task: ScriptTask, argumentCount: Int32) {
+        tasks[ObjectIdentifier(task)] = task
+        resume(task, argumentCount: argumentCount)
+    }
+
+    private func resume(_ task: ScriptTask, argumentCount: Int32 = 0) {
+        guard !task.isEnded, !lua.isClosed else { return }
+        task.wake = nil
+        let outer = current
+        current = task
+        let outcome = task.coroutine.resume(argumentCount: argumentCount)
+        current = outer
+        switch outcome {
+        case .hostYield:
+            if task.isObsolete || task.wake == nil { finish(task) }
+        case .yielded(let count):
+            // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
+            task.coroutine.stack.pop(count)
+            task.wake = scheduler.schedule(after: .zero) { [unowned self] in resume(task) }
+        case .finished(let count):
+            outcomes?.taskCompleted(task, resultCount: count)
+            finish(task)
+        case .failed(let error):
+            outcomes?.taskFailed(task, error)
+            finish(task)
+            if error.kind == .memory { lua.collectGarbage() }
+        }
+    }
+
+    /// Suspends the running task for `delay`; false outside a handler or timer.
+    func sleepCurrent(for delay: TimeAmount) -> Bool {
+        guard let task = current else { return false }
+        if task.isObsolete { return true }
+        task.wake = scheduler.schedule(after: delay) { [unowned self] in resume(task) }
+        return true
+    }
+
+    /// Ends a task now, or at its next yield if it is the one running.
+    func stop(_ task: ScriptTask) {
+        if task !== current { finish(task) }
+    }
+
+    func finish(_ task: ScriptTask) {
+        tasks[ObjectIdentifier(task)] = nil
+        if case .stream(let session) = task.purpose, session.task === task { session.task = nil }
+        task.end()
+    }
+
+    /// Takes every unfinished task out (the script is retired): the caller ends them.
+    func takeAll() -> [ScriptTask] {
+        defer { tasks = [:] }
+        return Array(tasks.values)
+    }
+}
+
+@available(*, unavailable)
+extension TaskRunner: Sendable {}
