@@ -6,8 +6,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4 and lua-cjson.
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson
-# Tests also read streams with curl and a real browser.
+# Tests also read streams with curl, a real browser and Python clients.
 APT_TEST := curl chromium
+# Python clients the tests run (imported as named in PY_MODULES).
+PIP_TEST := requests openai
+PY_MODULES := requests openai
+
+comma := ,
+space := $(empty) $(empty)
 
 .PHONY: serve test build release deps test-deps
 
@@ -26,6 +32,10 @@ deps:
 
 test-deps: deps
 	$(call apt_install,$(APT_TEST))
+	@python3 -c "import $(subst $(space),$(comma),$(PY_MODULES))" 2>/dev/null || { \
+		echo "make: installing Python packages $(PIP_TEST)"; \
+		python3 -m pip install -q $(PIP_TEST) 2>/dev/null || \
+		python3 -m pip install -q --break-system-packages $(PIP_TEST); }
 
 build: deps
 	$(SWIFT) build

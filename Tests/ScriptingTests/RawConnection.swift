@@ -86,6 +86,19 @@ final class RawConnection {
         return true
     }
 
+    /// Whether the peer closed the connection cleanly: end of file, not a reset
+    /// (reads until one of them or `seconds`).
+    func isClosedCleanlyByPeer(within seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count == 0 { return true }
+            if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return false }
+        }
+        return false
+    }
+
     /// Whether the peer has closed the connection (reads until EOF or `seconds`).
     func isClosedByPeer(within seconds: Double = 5) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

@@ -104,10 +104,15 @@ import Testing
             sse.get("/last", function() return tostring(n) end)
             """
         try await withLiveServer(script: script) { live in
+            // Resume only from ids already published: a busy machine may start the
+            // timer late, and an id from the future rightly gets `ssescript-gap`.
+            while Int(try await SSEClient.fetch(live.url("/last")).body)! < 31 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try await withThrowingTaskGroup(of: [Int].self) { group in
                 for _ in 0..<20 {
                     let last = Int(try await SSEClient.fetch(live.url("/last")).body)!
-                    let from = max(1, last - 30)
+                    let from = last - 30
                     group.addTask {
                         try await withTimeout(10) {
                             var stream = try await SSEClient.open(
