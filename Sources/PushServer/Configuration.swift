@@ -1,4 +1,5 @@
 public import NIOCore
+public import NIOSSL
 
 extension PushServer {
     /// Settings of the server, with the defaults `ssescript serve` uses.
@@ -35,6 +36,13 @@ extension PushServer {
         public var requestTimeout: TimeAmount = .seconds(30)
         /// Listen backlog. Default 4096, the most this machine's kernel allows.
         public var backlog: Int32 = 4096
+        /// The TLS context for each new connection (asked once per connection, so a
+        /// renewed certificate is used from the next one on); nil to serve in clear.
+        /// Over TLS, ALPN offers `h2` and `http/1.1`.
+        public var tls: (@Sendable () -> NIOSSLContext)?
+        /// HTTP/2 streams a client may open at once on one connection
+        /// (`SETTINGS_MAX_CONCURRENT_STREAMS`). Default 256: a page with many feeds.
+        public var maxConcurrentStreams = 256
 
         public init() {}
     }

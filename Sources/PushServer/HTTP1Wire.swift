@@ -30,15 +30,11 @@ struct HTTP1Wire {
     /// A complete response. Headers that cannot be sent safely are left out;
     /// `Content-Length`, `Connection` and `Transfer-Encoding` are the server's.
     func bytes(of response: Response, keepAlive: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var response = response
-        if let origin { response.addCORSHeaders(cors, origin: origin) }
         let hasBody = response.status.mayHaveResponseBody
         var buffer = allocator.buffer(capacity: 128 + response.body.readableBytes)
         buffer.writeStaticString(statusLinePrefix)
         buffer.writeString("\(response.status.code) \(response.status.reasonPhrase)\r\n")
-        for (name, value) in response.headers where Response.problem(name: name, value: value) == nil {
-            let lower = name.lowercased()
-            if lower == "content-length" || lower == "connection" || lower == "transfer-encoding" { continue }
+        for (name, value) in response.wireHeaders(cors: cors, origin: origin) {
             buffer.writeString("\(name): \(value)\r\n")
         }
         if hasBody { buffer.writeString("Content-Length: \(response.body.readableBytes)\r\n") }

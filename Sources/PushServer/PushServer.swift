@@ -69,16 +69,9 @@ public final class PushServer: Sendable {
         return channel.localAddress?.port ?? configuration.port
     }
 
-    /// A connection's pipeline: NIO's request decoder (with the head-size limit), then
-    /// the connection handler. Called on the channel's loop.
+    /// A connection's pipeline, as its transport needs (`ConnectionPipeline`). Called on the channel's loop.
     static func addHandlers(to channel: Channel, shard: Shard, state: ServerState) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = state.configuration.maxHead
-        limits.maxHeaderFieldSize = state.configuration.maxHead
-        let decoder = HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-        try channel.pipeline.syncOperations.addHandler(HTTP1Connection(shard: shard, server: state))
+        try ConnectionPipeline.configure(channel, shard: shard, state: state)
     }
 
     /// Stops listening: no new connection is accepted; open ones go on.

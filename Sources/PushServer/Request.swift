@@ -16,6 +16,8 @@ public struct Request: Sendable {
     public var body: ByteBuffer
     /// The peer's IP address.
     public var remoteAddress: String
+    /// The protocol that carried the request: `http/1.1`, `http/1.0` or `h2`.
+    public var protocolName: String
 
     public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer(), remoteAddress: String = "") {
         self.method = head.method
@@ -27,12 +29,31 @@ public struct Request: Sendable {
         self.headers = head.headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.protocolName = head.version.major == 1 && head.version.minor == 0 ? "http/1.0" : "http/1.1"
     }
 
     /// The id the client last saw: the `Last-Event-ID` header, else the
     /// `lastEventId` query parameter (for clients that cannot set headers).
     public var lastEventID: String? {
         headers.first(name: "last-event-id") ?? query["lastEventId"]
+    }
+
+    /// The cookies of the `Cookie` header(s) by name (`a=1; b=2`), values as sent
+    /// (surrounding double quotes removed); the first of a repeated name wins, as
+    /// browsers send the most specific cookie first (RFC 6265 §5.4).
+    public var cookies: [String: String] {
+        var cookies: [String: String] = [:]
+        for header in headers["cookie"] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let name = parts[0].trimmingCharacters(in: " \t")
+                guard !name.isEmpty, parts.count == 2, cookies[name] == nil else { continue }
+                var value = parts[1].trimmingCharacters(in: " \t")
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                cookies[name] = value
+            }
+        }
+        return cookies
     }
 
     static func split(_ uri: String) -> (path: Substring, query: Substring?) {
@@ -89,5 +110,12 @@ public struct Request: Sendable {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
         default: nil
         }
+    }
+}
+
+extension Substring {
+    /// Without the given characters at either end.
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }

@@ -32,6 +32,19 @@ public struct Response: Sendable {
         return nil
     }
 
+    /// The headers to send: those that can be sent safely, without the ones the
+    /// server sets itself (`Content-Length`, `Connection`, `Transfer-Encoding`),
+    /// with the CORS headers `cors` gives `origin` unless the response set its own.
+    func wireHeaders(cors: CORSPolicy, origin: String?) -> [(String, String)] {
+        var response = self
+        if let origin { response.addCORSHeaders(cors, origin: origin) }
+        return response.headers.filter { name, value in
+            guard Self.problem(name: name, value: value) == nil else { return false }
+            let lower = name.lowercased()
+            return lower != "content-length" && lower != "connection" && lower != "transfer-encoding"
+        }
+    }
+
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -48,9 +48,10 @@ extension ScriptVM {
         switch key {
         case "path": stack.push(request.path)
         case "method": stack.push(request.method.rawValue)
-        case "query", "headers": pushCachedTable(stack, key: key, request: request)
+        case "query", "headers", "cookies": pushCachedTable(stack, key: key, request: request)
         case "last_event_id": request.lastEventID.map { stack.push($0) } ?? stack.pushNil()
         case "remote": stack.push(request.remoteAddress)
+        case "protocol": stack.push(request.protocolName)
         case "body": request.body.withUnsafeReadableBytes { stack.push(bytes: $0) }
         case "reloaded": stack.push(session.reloaded)
         case "connected": stack.push(session.client.isConnected)
@@ -59,7 +60,7 @@ extension ScriptVM {
         return .values(1)
     }
 
-    /// `client.query` and `client.headers` are built once, then kept in the
+    /// `client.query`, `client.headers` and `client.cookies` are built once, then kept in the
     /// userdata's user value, so the script always sees the same table.
     private func pushCachedTable(_ stack: LuaStack, key: String, request: Request) {
         if stack.pushUserValue(at: 1) != .table {
@@ -70,7 +71,11 @@ extension ScriptVM {
         }
         if stack.rawGet(-1, key) == .nil {
             stack.pop()
-            key == "query" ? pushStrings(request.query, on: stack) : pushHeaders(request.headers, on: stack)
+            switch key {
+            case "query": pushStrings(request.query, on: stack)
+            case "cookies": pushStrings(request.cookies, on: stack)
+            default: pushHeaders(request.headers, on: stack)
+            }
             stack.pushValue(at: -1)
             stack.rawSet(-3, key)
         }

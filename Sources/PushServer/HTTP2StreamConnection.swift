@@ -1,0 +1,223 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/2 stream: one request, answered or streamed, on a child channel of
+/// an HTTP/2 connection. The same `ConnectionStateMachine` as an HTTP/1
+/// connection decides; `HTTP2Wire` writes. After its response or the end of its
+/// stream, the stream is done (its connection goes on carrying the others).
+///
+/// HTTP/2 flow control counts toward the stream's write budget: the child
+/// channel turns unwritable when what waits for the peer's window passes
+/// `--client-buffer`, and the bytes written since then are counted as waiting
+/// (the channel cannot say how many are), so a stream that grants no window is
+/// handled as a slow client.
+final class HTTP2StreamConnection: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let shard: Shard
+    private let server: ServerState
+    private var context: ChannelHandlerContext?
+    private var machine: ConnectionStateMachine
+    private var wire: HTTP2Wire
+    private var requestID: Int?
+    private var requestPath = ""
+    private var holdsStreamSlot = false
+    private var startTick: UInt32 = 0
+    /// Bytes written since the channel last became unwritable (nil while writable).
+    private var writtenWhileUnwritable: Int?
+
+    init(shard: Shard, server: ServerState) {
+        self.shard = shard
+        self.server = server
+        machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
+        wire = HTTP2Wire(cors: server.configuration.cors)
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        startTick = shard.tick
+        shard.add(self)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let hubHoldsStream = machine.hubHoldsStream
+        machine.closed()
+        shard.remove(self)
+        if let id = requestID {
+            requestID = nil
+            shard.unregister(id)
+            if hubHoldsStream {
+                let hub = server.hub
+                hub.loop.execute { hub.disconnected(id) }
+            }
+        }
+        releaseSlotIfDone()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let action: ConnectionStateMachine.Action
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            action = machine.receivedHead(head) {
+                wire.begin(head)
+                return server.decide(head)
+            }
+            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+        case .body(let chunk):
+            action = machine.receivedBody(chunk)
+        case .end:
+            action = machine.receivedEnd()
+        }
+        perform(action)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        server.logger.debug("closing an HTTP/2 stream after \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let isWritable = context.channel.isWritable
+        writtenWhileUnwritable = isWritable ? nil : (writtenWhileUnwritable ?? 0)
+        if machine.isStreaming, let id = requestID { shard.writabilityChanged(id, isWritable: isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Actions
+
+    private func perform(_ action: ConnectionStateMachine.Action) {
+        guard let context else { return }
+        switch action {
+        case .none:
+            break
+        case .defer:
+            // One request per stream: anything after it is a protocol error.
+            context.close(promise: nil)
+        case .sendContinue:
+            let head = HTTPResponseHead(version: .http2, status: .continue)
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        case .forward(let head, let body, let kind):
+            forward(head, body: body, kind)
+        case .respond(let response, let next):
+            finishRequest()
+            let (head, body) = wire.parts(of: response)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+            // Answered before its request was read whole (413, 408): reset the rest.
+            if next == .close {
+                let channel = context.channel
+                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            }
+        case .openStream:
+            context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
+        case .endStream:
+            finishRequest()
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case .close, .abort:
+            finishRequest()
+            context.close(promise: nil)
+        }
+        releaseSlotIfDone()
+    }
+
+    private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
+        let remote = context?.channel.parent?.remoteAddress?.ipAddress ?? ""
+        var request = Request(head: head, body: body, remoteAddress: remote)
+        request.protocolName = "h2"
+        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
+        let id = shard.register(self, heartbeat: heartbeat)
+        requestID = id
+        requestPath = request.path
+        let hub = server.hub
+        switch kind {
+        case .stream: hub.loop.execute { hub.connected(request, id: id) }
+        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
+        }
+    }
+
+    private func finishRequest() {
+        guard let id = requestID else { return }
+        requestID = nil
+        shard.unregister(id)
+    }
+
+    private func releaseSlotIfDone() {
+        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
+        holdsStreamSlot = false
+        server.releaseStreamSlot()
+    }
+}
+
+// MARK: The shard's side
+
+extension HTTP2StreamConnection: StreamSink {
+    func openStream() -> Bool {
+        let action = machine.streamOpened()
+        guard case .openStream = action else { return false }
+        perform(action)
+        return true
+    }
+
+    func write(_ frame: Frame) -> Bool {
+        guard machine.isStreaming, let context else { return false }
+        context.write(wrapOutboundOut(.body(.byteBuffer(frame.payload))), promise: nil)
+        if let written = writtenWhileUnwritable { writtenWhileUnwritable = written + frame.payload.readableBytes }
+        return true
+    }
+
+    func flush() -> Int? {
+        guard let context else { return nil }
+        context.flush()
+        guard !context.channel.isWritable else { return nil }
+        return server.configuration.clientBuffer + (writtenWhileUnwritable ?? 0)
+    }
+
+    func respond(_ response: Response) {
+        requestID = nil
+        perform(machine.hubResponded(response))
+    }
+
+    func endStream() {
+        requestID = nil
+        perform(machine.streamEnded())
+    }
+
+    func disconnectSlow() {
+        let id = requestID
+        requestID = nil
+        guard case .abort = machine.tooSlow() else { return }
+        server.countSlowClient()
+        server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(requestPath)")
+        let hub = server.hub
+        if let id { hub.loop.execute { hub.disconnected(id) } }
+        perform(.abort)
+    }
+}
+
+extension HTTP2StreamConnection: ShardConnection {
+    func hasWaited(_ ticks: UInt32, at tick: UInt32) -> Bool {
+        machine.isAwaitingRequest && tick &- startTick >= ticks
+    }
+
+    func timeOut() {
+        perform(machine.timedOut())
+    }
+
+    func shutdown() -> EventLoopFuture<Void>? {
+        let closed = context?.channel.closeFuture
+        perform(machine.shutdown())
+        return closed
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2StreamConnection: Sendable {}
