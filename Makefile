@@ -9,8 +9,8 @@ APT_BUILD := pkg-config liblua5.4-dev lua-cjson
 # Tests also read streams with curl, a real browser and Python clients.
 APT_TEST := curl chromium
 # Python clients the tests run (imported as named in PY_MODULES).
-PIP_TEST := requests openai
-PY_MODULES := requests openai
+PIP_TEST := requests openai h2
+PY_MODULES := requests openai h2
 
 comma := ,
 space := $(empty) $(empty)

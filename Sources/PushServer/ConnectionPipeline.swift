@@ -72,7 +72,8 @@ enum ConnectionPipeline {
             }
         }
         try channel.pipeline.syncOperations.addHandler(manager)
-        try channel.pipeline.syncOperations.addHandler(HTTP2Connection(shard: shard))
+        try channel.pipeline.syncOperations.addHandler(
+            HTTP2Connection(shard: shard, closeTimeout: configuration.closeTimeout))
     }
 }
 
@@ -83,9 +84,13 @@ final class HTTP2Connection: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
 
     private let shard: Shard
+    private let closeTimeout: TimeAmount
     private var channel: Channel?
 
-    init(shard: Shard) { self.shard = shard }
+    init(shard: Shard, closeTimeout: TimeAmount) {
+        self.shard = shard
+        self.closeTimeout = closeTimeout
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
@@ -97,6 +102,12 @@ final class HTTP2Connection: ChannelInboundHandler {
         channel = nil
         context.fireChannelInactive()
     }
+
+    /// A connection error (a flood, a protocol violation): swift-nio-http2 has sent
+    /// GOAWAY with its code; the connection is closed.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
 }
 
 extension HTTP2Connection: ShardConnection {
@@ -107,6 +118,10 @@ extension HTTP2Connection: ShardConnection {
     func shutdown() -> EventLoopFuture<Void>? {
         guard let channel else { return nil }
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        // The manager waits for the client to acknowledge its PING before it counts
+        // its grace time: a client that never does is closed anyway.
+        let giveUp = channel.eventLoop.scheduleTask(in: closeTimeout) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in giveUp.cancel() }
         return channel.closeFuture
     }
 }

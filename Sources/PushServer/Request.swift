@@ -49,7 +49,9 @@ public struct Request: Sendable {
                 let name = parts[0].trimmingCharacters(in: " \t")
                 guard !name.isEmpty, parts.count == 2, cookies[name] == nil else { continue }
                 var value = parts[1].trimmingCharacters(in: " \t")
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                    value = String(value.dropFirst().dropLast())
+                }
                 cookies[name] = value
             }
         }

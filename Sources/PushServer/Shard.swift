@@ -59,7 +59,9 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     func closeAll() -> EventLoopFuture<Void> {
         sweepTask?.cancel()
         sweepTask = nil
-        let closed = connections.values.compactMap { $0.shutdown() }
+        // Streams end first, then HTTP/2 connections send GOAWAY behind their streams' last frames.
+        let connections = self.connections.values.sorted { !($0 is HTTP2Connection) && $1 is HTTP2Connection }
+        let closed = connections.compactMap { $0.shutdown() }
         return EventLoopFuture.andAllComplete(closed, on: loop)
     }
 

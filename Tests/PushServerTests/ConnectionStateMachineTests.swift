@@ -68,7 +68,8 @@ import Testing
 
     @Test func anAnswerWaitsForTheBodyThenKeepsTheConnection() {
         var machine = Machine(maxBody: 10)
-        #expect(machine.receivedHead(Self.head(), decide: { .answer(Self.notFound, closeNow: false) }).summary == "none")
+        #expect(
+            machine.receivedHead(Self.head(), decide: { .answer(Self.notFound, closeNow: false) }).summary == "none")
         #expect(machine.receivedBody(ByteBuffer(string: "dropped, however long")).summary == "none")
         #expect(machine.receivedEnd().summary == "respond 404 then readNext")
         #expect(machine.isAwaitingRequest, "back to idle")
@@ -77,8 +78,9 @@ import Testing
     @Test func anAnswerThatClosesNowIsSentAtOnce() {
         var machine = Machine(maxBody: 10)
         let tooLarge = Response(status: .payloadTooLarge, text: "too big")
-        #expect(machine.receivedHead(Self.head(), decide: { .answer(tooLarge, closeNow: true) }).summary
-            == "respond 413 then close")
+        #expect(
+            machine.receivedHead(Self.head(), decide: { .answer(tooLarge, closeNow: true) }).summary
+                == "respond 413 then close")
         #expect(!machine.keepAlive)
         #expect(machine.receivedBody(ByteBuffer(string: "x")).summary == "none", "closing: nothing more is read")
         #expect(machine.receivedEnd().summary == "none")
