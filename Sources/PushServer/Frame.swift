@@ -35,6 +35,15 @@ public struct Frame: Sendable {
         self.init(framing: buffer, id: nil)
     }
 
+    /// Frames an event already in event-stream format (as a broker carries it),
+    /// with the id it is kept under in histories.
+    public init(encoded payload: ByteBuffer, id: String?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        var buffer = allocator.buffer(capacity: Self.headerRoom + payload.readableBytes + 2)
+        buffer.moveWriterIndex(forwardBy: Self.headerRoom)
+        buffer.writeImmutableBuffer(payload)
+        self.init(framing: buffer, id: id?.isEmpty == false ? id : nil)
+    }
+
     /// `buffer` holds `headerRoom` unused bytes, then the event.
     private init(framing buffer: ByteBuffer, id: String?) {
         self.id = id

@@ -29,6 +29,8 @@ public struct Exchange: Sendable, Hashable {
 public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted in each entry point
     public let loop: EventLoop
     public weak var application: PushApplication?
+    /// Carries publishes between the instances of a cluster; nil on one instance.
+    public var broker: TopicBroker?
     let configuration: PushServer.Configuration
     let shards: [Shard]
     let allocator = ByteBufferAllocator()
@@ -36,6 +38,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     private var topics: [String: Topic] = [:]
     private var outboxes: [[ShardOp]]
     private var flushScheduled = false
+    /// Open streams (not pending), counted as they open and go.
+    private var openCount = 0
     /// The recent events with an id of each topic that had one (see `Hub+History`).
     var histories: [String: History] = [:]
     /// History size and id numbering of the topics named by stream paths.
@@ -69,15 +73,26 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return }
         client.state = .open
+        openCount += 1
         enqueue(.open(client.id), on: client.shard)
-        let wanted = client.topics.union([client.request.path])
-        // Replayed events are queued behind the head and before the subscriptions:
-        // whatever is published from now on comes after them, once.
-        if let lastEventID = client.request.lastEventID, !lastEventID.isEmpty {
-            replay(after: lastEventID, to: client, topics: wanted)
+        let wanted = client.topics.union([client.request.path]).sorted()
+        client.topics = Set(wanted)
+        for topic in wanted { addSubscriber(client, to: topic) }
+        guard let lastEventID = client.request.lastEventID, !lastEventID.isEmpty else {
+            for topic in wanted { enqueue(.subscribe(client.id, topic: topic), on: client.shard) }
+            return
         }
-        client.topics = []
-        for topic in wanted.sorted() { subscribe(client, to: topic) }
+        // Replayed events are queued behind the head and before the subscriptions:
+        // whatever is published from now on comes after them, once. In a cluster,
+        // once the histories hold what the cluster kept.
+        let resume = { [self] in
+            guard client.isConnected else { return }
+            replay(after: lastEventID, to: client, topics: Set(wanted))
+            for topic in wanted where client.topics.contains(topic) {
+                enqueue(.subscribe(client.id, topic: topic), on: client.shard)
+            }
+        }
+        if let broker { broker.whenReady(wanted, resume) } else { resume() }
     }
 
     /// Sends `event` to one client, opening its stream first if needed. False when
@@ -125,7 +140,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func subscribe(_ client: Client, to topic: String) {
         loop.preconditionInEventLoop()
         guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
-        topics[topic, default: Topic(shardCount: shards.count)].add(client)
+        addSubscriber(client, to: topic)
         enqueue(.subscribe(client.id, topic: topic), on: client.shard)
     }
 
@@ -139,18 +154,30 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     /// Sends `event` to every subscriber of `topic`, and keeps it in the topic's
     /// history if it has an id (given, or the topic's own with `autoIDs`).
-    /// Returns how many subscribers there are.
+    /// Returns how many subscribers there are on this instance. In a cluster, the
+    /// event goes through the broker and is delivered when it comes back; throws
+    /// `PublishUnavailable` when the broker cannot take it.
     @discardableResult
-    public func publish(_ event: ServerSentEvent, to topic: String) throws(EventEncodingError) -> Int {
+    public func publish(_ event: ServerSentEvent, to topic: String) throws -> Int {
         loop.preconditionInEventLoop()
         var event = event
-        if event.id == nil, topicOptions[topic]?.autoIDs == true { event.id = eventIDs.next() }
+        let autoIDs = topicOptions[topic]?.autoIDs == true && event.id == nil
+        if let broker {
+            let frame = try Frame(event, allocator: allocator)
+            let brokered = BrokeredEvent(
+                topic: topic, payload: frame.payload, id: frame.id, autoID: autoIDs,
+                history: historyCapacity(of: topic))
+            if let reason = broker.publish(brokered) { throw PublishUnavailable(description: reason) }
+            return count(topic: topic)
+        }
+        if autoIDs { event.id = eventIDs.next() }
         let frame = try Frame(event, allocator: allocator)
         return publish(frame, to: topic)
     }
 
-    /// Sends an encoded event to every subscriber of `topic`, and keeps it in the
-    /// topic's history if it has an id. Returns how many subscribers there are.
+    /// Sends an encoded event to every subscriber of `topic` on this instance, and
+    /// keeps it in the topic's history if it has an id. Returns how many
+    /// subscribers there are.
     @discardableResult
     public func publish(_ frame: Frame, to topic: String) -> Int {
         loop.preconditionInEventLoop()
@@ -162,15 +189,44 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         return subscribers.subscribers.count
     }
 
-    /// Sends `event` to every open stream; returns how many there are. It is kept
-    /// in no history: resuming is per topic.
+    /// Sends `event` to every open stream; returns how many there are on this
+    /// instance. It is kept in no history: resuming is per topic.
     @discardableResult
-    public func broadcast(_ event: ServerSentEvent) throws(EventEncodingError) -> Int {
+    public func broadcast(_ event: ServerSentEvent) throws -> Int {
         loop.preconditionInEventLoop()
         let frame = try Frame(event, allocator: allocator)
-        guard !frame.isEmpty else { return 0 }
+        if let broker {
+            let brokered = BrokeredEvent(topic: nil, payload: frame.payload, id: nil, autoID: false, history: 0)
+            if let reason = broker.publish(brokered) { throw PublishUnavailable(description: reason) }
+        } else {
+            broadcast(frame)
+        }
+        return openCount
+    }
+
+    private func broadcast(_ frame: Frame) {
+        guard !frame.isEmpty else { return }
         for shard in shards.indices { enqueue(.broadcast(frame), on: shard) }
-        return streams.values.lazy.filter { $0.state == .open }.count
+    }
+
+    // MARK: From the broker
+
+    /// An event the broker brings back, in the cluster's order: kept in its
+    /// topic's history (with its id) and sent to this instance's subscribers; a
+    /// broadcast (no topic) to every open stream here.
+    public func deliver(_ payload: ByteBuffer, id: String?, to topic: String?) {
+        loop.preconditionInEventLoop()
+        let frame = Frame(encoded: payload, id: id)
+        guard let topic else { return broadcast(frame) }
+        publish(frame, to: topic)
+    }
+
+    /// Fills `topic`'s history with what the cluster kept (oldest first), before a
+    /// resuming client's replay; events already held are replaced.
+    public func loadHistory(_ entries: [(payload: ByteBuffer, id: String)], of topic: String) {
+        loop.preconditionInEventLoop()
+        histories[topic] = nil
+        for entry in entries { record(Frame(encoded: entry.payload, id: entry.id), id: entry.id, in: topic) }
     }
 
     // MARK: Plain HTTP
@@ -210,15 +266,25 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     /// Drops a client from the hub's books; its connection is told separately.
     private func forget(_ client: Client) {
+        if client.state == .open { openCount -= 1 }
         client.state = .closed
         streams[client.id] = nil
         for topic in client.topics { removeSubscriber(client, from: topic) }
     }
 
+    private func addSubscriber(_ client: Client, to topic: String) {
+        let isNew = topics[topic] == nil
+        topics[topic, default: Topic(shardCount: shards.count)].add(client)
+        if isNew { broker?.subscribersAppeared(for: topic) }
+    }
+
+    /// Changes the topic in place (never a copy of its subscriber set).
     private func removeSubscriber(_ client: Client, from topic: String) {
-        guard var entry = topics[topic] else { return }
-        entry.remove(client)
-        topics[topic] = entry.subscribers.isEmpty ? nil : entry
+        guard topics[topic]?.remove(client) == true else { return }
+        if topics[topic]?.subscribers.isEmpty == true {
+            topics[topic] = nil
+            broker?.subscribersLeft(topic)
+        }
     }
 
     func shardIndex(of id: Int) -> Int { id % shards.count }
@@ -255,7 +321,10 @@ struct Topic {
         if subscribers.insert(client.id).inserted { perShard[client.shard] += 1 }
     }
 
-    mutating func remove(_ client: Client) {
-        if subscribers.remove(client.id) != nil { perShard[client.shard] -= 1 }
+    /// False if it was not a subscriber.
+    mutating func remove(_ client: Client) -> Bool {
+        guard subscribers.remove(client.id) != nil else { return false }
+        perShard[client.shard] -= 1
+        return true
     }
 }

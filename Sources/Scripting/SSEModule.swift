@@ -223,14 +223,25 @@ extension ScriptVM {
     func publish(_ stack: LuaStack) throws -> LuaReturn {
         let topic = try stack.checkString(1)
         let event = try self.event(stack, at: 2)
-        stack.push(try hub.publish(event, to: topic))
-        return .values(1)
+        return try published(on: stack) { try hub.publish(event, to: topic) }
     }
 
     func broadcast(_ stack: LuaStack) throws -> LuaReturn {
         let event = try self.event(stack, at: 1)
-        stack.push(try hub.broadcast(event))
-        return .values(1)
+        return try published(on: stack) { try hub.broadcast(event) }
+    }
+
+    /// How many subscribers a publish reached here, or `nil, reason` when the
+    /// cluster cannot take it (`redis unavailable`): an error a script can expect.
+    private func published(on stack: LuaStack, _ publish: () throws -> Int) throws -> LuaReturn {
+        do {
+            stack.push(try publish())
+            return .values(1)
+        } catch let unavailable as PublishUnavailable {
+            stack.pushNil()
+            stack.push(unavailable.description)
+            return .values(2)
+        }
     }
 
     func clients(_ stack: LuaStack) -> LuaReturn {
