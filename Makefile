@@ -6,8 +6,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4 and lua-cjson.
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson
-# Tests also read streams with curl and a real browser.
-APT_TEST := curl chromium
+# Tests also read streams with curl and a real browser, check TLS with openssl,
+# and check JWTs against Python's PyJWT.
+APT_TEST := curl chromium openssl
+PIP_TEST := pyjwt cryptography
 
 .PHONY: serve test build release deps test-deps
 
@@ -26,6 +28,7 @@ deps:
 
 test-deps: deps
 	$(call apt_install,$(APT_TEST))
+	@python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install -q $(PIP_TEST)
 
 build: deps
 	$(SWIFT) build
