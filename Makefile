@@ -6,11 +6,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4 and lua-cjson.
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson
-# Tests also read streams with curl, a real browser and Python clients.
-APT_TEST := curl chromium
-# Python clients the tests run (imported as named in PY_MODULES).
-PIP_TEST := requests openai h2
-PY_MODULES := requests openai h2
+# Tests also read streams with curl, nghttp and a real browser, check TLS with
+# openssl, and run Python clients (and PyJWT to check our JWTs).
+APT_TEST := curl chromium openssl nghttp2-client
+# Python packages the tests use, and the modules they are imported as.
+PIP_TEST := requests openai h2 pyjwt cryptography
+PY_MODULES := requests openai h2 jwt cryptography
 
 comma := ,
 space := $(empty) $(empty)

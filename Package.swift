@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "EventStream", targets: ["EventStream"]),
         .library(name: "PushServer", targets: ["PushServer"]),
         .library(name: "Scripting", targets: ["Scripting"]),
+        .library(name: "TLSIdentity", targets: ["TLSIdentity"]),
+        .library(name: "WebTokens", targets: ["WebTokens"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
@@ -27,6 +29,14 @@ let package = Package(
         // Tests only: a client nobody here wrote.
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
+        // TLS: certificates from files or made in memory.
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
+        // 4.5.2, not 3.12.3: jwt-kit 5.7.1 and 5.8.0 both require swift-crypto 4.1.0 or later.
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        // JWT: jwt-kit, and the base64url coder it uses itself.
+        .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", exact: "1.2.0"),
     ],
     targets: [
         // Lua 5.4 from Debian's liblua5.4-dev, found through pkg-config.
@@ -75,6 +85,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "TLSIdentity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "WebTokens",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+            ]
+        ),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(
             name: "EventStreamTests",
@@ -103,10 +130,27 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ]
         ),
+        .testTarget(
+            name: "TLSIdentityTests",
+            dependencies: [
+                "TLSIdentity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WebTokensTests",
+            dependencies: [
+                "WebTokens",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
 
 for target in package.targets where target.type == .regular || target.type == .executable {
-    target.swiftSettings = (target.swiftSettings ?? []) + upcoming
+    target.swiftSettings = upcoming
 }
