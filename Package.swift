@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,8 @@ public import Logging
 public import NIOCore
 import NIOPosix
 public import PushServer
+import Synchronization
+public import TLSIdentity
 
 /// The whole server for one script: the I/O loops and the script loop, the
 /// `PushServer`, the `ScriptHost`, and the order in which they start, reload and
@@ -15,6 +17,8 @@ public final class ScriptServer: Sendable {
         public var ioThreads = System.coreCount
         /// Reload when the script or a module it `require`d changes. Default on.
         public var watch = true
+        /// Serve over TLS (with HTTP/2 by ALPN) with this certificate. Default: in clear.
+        public var tls: TLSSource?
 
         public init() {}
     }
@@ -23,19 +27,31 @@ public final class ScriptServer: Sendable {
     public let configuration: Configuration
     public let server: PushServer
     public let host: ScriptHost
+    /// The TLS certificate new connections get, when serving over TLS.
+    public let certificates: CertificateStore?
+    private let logger: Logger
     private let io: MultiThreadedEventLoopGroup
     private let scripts: MultiThreadedEventLoopGroup
+    private let certificatePoll = Mutex<RepeatedTask?>(nil)
 
     /// The script loop: every call into Lua happens there.
     public var loop: EventLoop { host.loop }
 
-    public init(scriptPath: String, configuration: Configuration = Configuration(), logger: Logger) {
+    /// Throws when the TLS certificate does not load (a one-line reason).
+    public init(scriptPath: String, configuration: Configuration = Configuration(), logger: Logger)
+        throws(TLSIdentityError)
+    {
         self.scriptPath = scriptPath
         self.configuration = configuration
+        self.logger = logger
+        let certificates = try configuration.tls?.makeStore()
+        self.certificates = certificates
+        var serverConfiguration = configuration.server
+        if let certificates { serverConfiguration.tls = { certificates.current } }
         io = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
-            configuration: configuration.server, group: io, controlLoop: scripts.next(), logger: logger)
+            configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
         host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
     }
 
@@ -45,14 +61,50 @@ public final class ScriptServer: Sendable {
         try await loop.submit { try host.start() }.get()
     }
 
-    /// Starts listening, then watching the script (if configured); returns the port.
+    /// Starts listening, then watching the script (if configured) and the
+    /// certificate files; returns the port.
     public func listen() async throws -> Int {
         let port = try await server.start()
         if configuration.watch {
             let host = self.host
             loop.execute { host.startWatching() }
         }
+        if let certificates, certificates.files != nil {
+            let task = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
+                reloadCertificates(certificates.reloadIfChanged())
+            }
+            certificatePoll.withLock { $0 = task }
+        }
         return port
+    }
+
+    /// The SHA-256 fingerprint of the certificate new connections get, over TLS.
+    public var fingerprint: String? { certificates?.fingerprint }
+
+    /// The URL of `path` as clients reach it.
+    public func url(_ path: String, port: Int) -> String {
+        let host = configuration.server.host
+        return "\(certificates == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)"
+    }
+
+    /// Re-reads the certificate files (as `SIGHUP` does); a renewed certificate
+    /// is used from the next connection on, and a bad file keeps the old one.
+    public func reloadCertificates() {
+        guard let certificates, certificates.files != nil else { return }
+        do {
+            let identity = try certificates.reload()
+            logger.info("TLS certificate reloaded: SHA-256 \(identity.fingerprint)")
+        } catch {
+            logger.error("TLS certificate not reloaded, the previous one goes on: \(error)")
+        }
+    }
+
+    private func reloadCertificates(_ outcome: ReloadOutcome) {
+        switch outcome {
+        case .unchanged: break
+        case .reloaded(let fingerprint): logger.info("TLS certificate reloaded: SHA-256 \(fingerprint)")
+        case .failed(let error): logger.error("TLS certificate not reloaded, the previous one goes on: \(error)")
+        }
     }
 
     /// The stream paths the script declared, sorted.
@@ -79,6 +131,7 @@ public final class ScriptServer: Sendable {
     /// go out), then every stream ends cleanly and every connection closes; then the
     /// loops shut down.
     public func stop() async {
+        certificatePoll.withLock { $0?.cancel() }
         await server.stopAccepting()
         let host = self.host
         try? await loop.submit { host.stop() }.get()
@@ -98,7 +151,8 @@ public final class ScriptServer: Sendable {
         configuration.script = options
         configuration.ioThreads = 1
         configuration.watch = false
-        let server = ScriptServer(scriptPath: scriptPath, configuration: configuration, logger: Logger(label: "check"))
+        let server = try ScriptServer(
+            scriptPath: scriptPath, configuration: configuration, logger: Logger(label: "check"))
         do {
             try await server.load()
         } catch {

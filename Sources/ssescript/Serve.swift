@@ -53,6 +53,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads for connections (the script has one of its own). Default: one per core.")
     var ioThreads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve over TLS (and HTTP/2) with this PEM certificate chain; re-read when it changes and on SIGHUP.",
+            valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    @Flag(help: "Serve over TLS with a certificate for localhost made at start (development); prints its fingerprint.")
+    var tlsSelfSigned = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
         if let ioThreads, !(1...256).contains(ioThreads) {
@@ -75,6 +87,12 @@ struct Serve: AsyncParsableCommand {
         if corsOrigins.contains("*") && corsOrigins.count > 1 {
             throw ValidationError("--cors '*' already allows every origin; give it alone.")
         }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both, or --tls-self-signed.")
+        }
+        if tlsSelfSigned && tlsCert != nil {
+            throw ValidationError("--tls-self-signed makes its own certificate; give it without --tls-cert and --tls-key.")
+        }
     }
 
     /// The server's settings from the options.
@@ -95,6 +113,11 @@ struct Serve: AsyncParsableCommand {
         configuration.script = script.scriptOptions
         if let ioThreads { configuration.ioThreads = ioThreads }
         configuration.watch = !noWatch
+        if let tlsCert, let tlsKey {
+            configuration.tls = .files(certificate: tlsCert, key: tlsKey)
+        } else if tlsSelfSigned {
+            configuration.tls = .selfSigned
+        }
         return configuration
     }
 
@@ -103,8 +126,17 @@ struct Serve: AsyncParsableCommand {
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")
-        let server = ScriptServer(scriptPath: script.script, configuration: configuration, logger: logger)
-        let reloads = ReloadSignal { Task { try? await server.reload(because: "SIGHUP") } }
+        let server: ScriptServer
+        do {
+            server = try ScriptServer(scriptPath: script.script, configuration: configuration, logger: logger)
+        } catch {
+            printError("ssescript: \(error)")
+            throw ExitCode.failure
+        }
+        let reloads = ReloadSignal {
+            server.reloadCertificates()
+            Task { try? await server.reload(because: "SIGHUP") }
+        }
         do {
             try await server.load()
         } catch {
@@ -120,10 +152,13 @@ struct Serve: AsyncParsableCommand {
             await server.stop()
             throw ExitCode.failure
         }
-        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         var standardOutput = StandardOutput()
-        for path in try await server.streamPaths { print("\(base)\(path)", to: &standardOutput) }
-        logger.info("serving \(script.script); demo page at \(base)/")
+        for path in try await server.streamPaths { print(server.url(path, port: port), to: &standardOutput) }
+        if let fingerprint = server.fingerprint {
+            let origin = tlsSelfSigned ? "self-signed for localhost, 127.0.0.1 and ::1" : tlsCert ?? ""
+            logger.info("TLS certificate \(origin): SHA-256 \(fingerprint)")
+        }
+        logger.info("serving \(script.script); demo page at \(server.url("/", port: port))")
 
         await stopSignals.first()
         // Graceful stop: no new connections, the script's on_stop (its last events

@@ -12,7 +12,7 @@ final class LiveServer: Sendable {
     var host: ScriptHost { scriptServer.host }
     var scriptPath: String { scriptServer.scriptPath }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { scriptServer.url("", port: port) }
     func url(_ path: String) -> String { base + path }
 
     private init(scriptServer: ScriptServer, port: Int) {
@@ -25,6 +25,7 @@ final class LiveServer: Sendable {
         script: String,
         options: ScriptOptions = ScriptOptions(),
         logger: Logger? = nil,
+        tls: TLSSource? = nil,
         configure: (inout PushServer.Configuration) -> Void = { _ in }
     ) async throws -> LiveServer {
         let path: String
@@ -40,7 +41,8 @@ final class LiveServer: Sendable {
         configuration.script = options
         configuration.ioThreads = 2
         configuration.watch = false
-        let server = ScriptServer(scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
+        configuration.tls = tls
+        let server = try ScriptServer(scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
         do {
             try await server.load()
             return LiveServer(scriptServer: server, port: try await server.listen())
@@ -71,10 +73,12 @@ func withLiveServer<T>(
     script: String,
     options: ScriptOptions = ScriptOptions(),
     logger: Logger? = nil,
+    tls: TLSSource? = nil,
     configure: (inout PushServer.Configuration) -> Void = { _ in },
     _ body: (LiveServer) async throws -> T
 ) async throws -> T {
-    let live = try await LiveServer.start(script: script, options: options, logger: logger, configure: configure)
+    let live = try await LiveServer.start(
+        script: script, options: options, logger: logger, tls: tls, configure: configure)
     do {
         let result = try await body(live)
         try await live.stop()
