@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import OpenAPIRuntime
 import Synchronization
@@ -15,11 +16,11 @@ final class EventCollector: Sendable {
     private let received = Received()
     private let task: Task<Void, Never>
 
-    init(_ url: String, headers: [(String, String)] = []) {
+    init(_ url: String, headers: [(String, String)] = [], client: HTTPClient = testHTTPClient) {
         let received = self.received
         task = Task {
             do {
-                var stream = try await SSEClient.open(url, headers: headers)
+                var stream = try await SSEClient.open(url, headers: headers, client: client)
                 while let event = try await stream.next() {
                     received.events.withLock { $0.append(event) }
                     received.arrivals.withLock { $0.append(.now) }

@@ -19,7 +19,9 @@ final class HeadlessChromium: @unchecked Sendable {  // used by one test at a ti
     private var received: [UInt8] = []
     private var session: String?
 
-    init() throws {
+    /// A browser; with `ignoringCertificateErrors`, it accepts the server's
+    /// self-signed certificate (`--ignore-certificate-errors`).
+    init(ignoringCertificateErrors: Bool = false) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)")
         var input: [Int32] = [0, 0]
         var output: [Int32] = [0, 0]
@@ -43,10 +45,11 @@ final class HeadlessChromium: @unchecked Sendable {  // used by one test at a ti
         posix_spawn_file_actions_addclose(&actions, childWrite)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let arguments = [
-            Self.path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--no-first-run", "--remote-debugging-pipe", "--user-data-dir=\(profile.path)", "about:blank",
-        ]
+        let arguments =
+            [
+                Self.path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--remote-debugging-pipe", "--user-data-dir=\(profile.path)",
+            ] + (ignoringCertificateErrors ? ["--ignore-certificate-errors"] : []) + ["about:blank"]
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let status = withCStrings(arguments) { argv in

@@ -42,7 +42,8 @@ final class LiveServer: Sendable {
         configuration.ioThreads = 2
         configuration.watch = false
         configuration.tls = tls
-        let server = try ScriptServer(scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
+        let server = try ScriptServer(
+            scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
         do {
             try await server.load()
             return LiveServer(scriptServer: server, port: try await server.listen())
@@ -92,11 +93,16 @@ func withLiveServer<T>(
 /// Scripts written to files, as the server loads them.
 enum TemporaryScript {
     static func write(_ source: String, name: String = "script.lua") throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent(name)
+        let file = URL(fileURLWithPath: try directory()).appendingPathComponent(name)
         try source.write(to: file, atomically: true, encoding: .utf8)
         return file.path
+    }
+
+    /// A new empty temporary directory.
+    static func directory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.path
     }
 }
 

@@ -51,16 +51,17 @@ struct SSEClient {
         }
     }
 
-    /// Opens `url` as an event stream.
-    static func open(_ url: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: String? = nil)
-        async throws -> Stream
-    {
+    /// Opens `url` as an event stream (with `client`, by default the shared one).
+    static func open(
+        _ url: String, headers: [(String, String)] = [], method: HTTPMethod = .GET, body: String? = nil,
+        client: HTTPClient = testHTTPClient
+    ) async throws -> Stream {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Accept", value: "text/event-stream")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        return Stream(try await testHTTPClient.execute(request, timeout: .seconds(60)))
+        return Stream(try await client.execute(request, timeout: .seconds(60)))
     }
 
     /// A plain request: status, headers and body text.
