@@ -4,10 +4,10 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
-# Building and running: Lua 5.4 and lua-cjson.
-APT_BUILD := pkg-config liblua5.4-dev lua-cjson
-# Tests also read streams with curl and a real browser.
-APT_TEST := curl chromium
+# Building and running: Lua 5.4, lua-cjson, and hiredis (the RESP reader and formatter).
+APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
+# Tests also read streams with curl and a real browser, and start their own redis-server.
+APT_TEST := curl chromium redis-server
 
 .PHONY: serve test build release deps test-deps
 
