@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["README.md"],
             swiftSettings: upcomingFeatures
         ),
         // Pipelined INCR throughput, compared with redis-benchmark by benchmarks/redis-incr.sh.

@@ -95,6 +95,8 @@ final class RedisLink {
             .assumeIsolated()
             .whenComplete { result in
                 switch result {
+                case .success(let channel) where self.machine.isClosed:
+                    channel.close(promise: nil)
                 case .success(let channel):
                     self.channel = channel
                     self.handshake(channel: channel, handler: handler)
@@ -151,10 +153,12 @@ final class RedisLink {
         self.channel = nil
         let action = machine.connectFailed()
         if case .scheduleReconnect(let attempt) = action {
-            // The first failure of a run is worth a warning; the retries that follow are not.
-            let level: Logger.Level = attempt == 1 ? .warning : .debug
+            // Redis refusing the handshake (a wrong password) is an error every time; an
+            // unreachable Redis is worth a warning on the first failure, not on each retry.
+            let refused = (error as? RedisError)?.replyCode != nil
+            let level: Logger.Level = refused ? .error : attempt == 1 ? .warning : .debug
             logger.log(
-                level: level, "redis connect failed",
+                level: level, refused ? "redis refused the handshake" : "redis connect failed",
                 metadata: ["redis": "\(configuration.url)", "error": "\(error)", "attempt": "\(attempt)"])
         }
         perform(action)

@@ -22,9 +22,15 @@ final class RedisSubscriptions {
 
     /// Wires the link to this; once, right after init.
     func attach(onStateChange: @escaping (RedisLinkState) -> Void) {
-        link.prepare = { [unowned self] handler in resubscribe(on: handler, round: 0) }
-        link.onMessage = { [unowned self] channel, payload in received(String(buffer: channel), payload) }
-        link.onStateChange = { [unowned self] state in
+        // Weak: the link's timers and channel callbacks may outlive a subscriber dropped without close().
+        let loop = link.eventLoop
+        link.prepare = { [weak self] handler in
+            guard let self else { return loop.makeFailedFuture(RedisError.closed) }
+            return resubscribe(on: handler, round: 0)
+        }
+        link.onMessage = { [weak self] channel, payload in self?.received(String(buffer: channel), payload) }
+        link.onStateChange = { [weak self] state in
+            guard let self else { return }
             if state == .disconnected {
                 confirmed = []
                 held = []

@@ -26,6 +26,21 @@ import Testing
         }
     }
 
+    @Test func theHandshakeIsRepeatedOnEveryReconnect() async throws {
+        try await withRedis(arguments: ["--requirepass", "s3cret"]) { server, loop in
+            let url = "redis://:s3cret@127.0.0.1:\(server.port)/5"
+            let redis = RedisConnection(
+                configuration: RedisConfiguration(url: try RedisURL(parsing: url)), eventLoop: loop, logger: quietLogger
+            )
+            try await redis.start().value()
+            try server.restart()
+            try await waitUntil {
+                (try? await redis.send(["CLIENT", "INFO"]).value())?.string?.contains(" db=5 ") == true
+            }
+            try await redis.close().value()
+        }
+    }
+
     @Test func aclUserAndPassword() async throws {
         try await withRedis(arguments: ["--requirepass", "admin"]) { server, loop in
             let admin = RedisConnection(
