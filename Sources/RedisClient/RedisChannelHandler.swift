@@ -5,8 +5,9 @@ import NIOCore
 /// hiredis's reader, and completes the commands' promises in the order they were sent
 /// (Redis answers a connection's commands in order, so a FIFO queue pairs them).
 ///
-/// Writes are flushed once per event-loop tick, so commands sent in a burst leave in one
-/// `writev`. On a subscriber link, pub/sub `message` pushes go to `onMessage` instead of
+/// Commands are copied into one outbound buffer, which a task queued behind the first of
+/// them writes and flushes once: a burst sent in one loop tick leaves in one write.
+/// On a subscriber link, pub/sub `message` pushes go to `onMessage` instead of
 /// the queue. When the channel goes inactive every waiting command fails with
 /// ``RedisError/unavailable``.
 final class RedisChannelHandler: ChannelInboundHandler {
@@ -20,6 +21,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var isOpen = false
     private var flushScheduled = false
+    /// Commands sent since the last flush, copied together so a burst is one write.
+    private var outbound = ByteBuffer()
     private var closesWhenIdle = false
 
     /// `onMessage(channel, payload)` receives pub/sub messages; nil on a command link.
@@ -39,14 +42,19 @@ final class RedisChannelHandler: ChannelInboundHandler {
             return
         }
         waiting.append(promise)
-        context.write(wrapOutboundOut(command.bytes), promise: nil)
+        outbound.writeImmutableBuffer(command.bytes)
         guard !flushScheduled else { return }
         flushScheduled = true
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            handler.value.flushScheduled = false
-            handler.value.context?.flush()
-        }
+        context.eventLoop.execute { handler.value.flushOutbound() }
+    }
+
+    /// Writes what this tick's commands added to `outbound`, in one write and one flush.
+    private func flushOutbound() {
+        flushScheduled = false
+        guard let context, isOpen, outbound.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
+        outbound = context.channel.allocator.buffer(capacity: 512)
     }
 
     /// Closes the channel once every command sent has its reply (at once if none is waiting).

@@ -8,10 +8,11 @@ public import NIOCore
 /// that loop needs no lock, and replies reach it without a hop. `send` may be called
 /// from any thread; off the loop it formats the command there and hops.
 ///
-/// Commands are pipelined: each is written at once (flushed once per loop tick) and
-/// replies complete the futures in order. While the link is down every command fails at
-/// once with ``RedisError/unavailable`` (description `redis unavailable`), nothing is
-/// queued; commands in flight when the link drops fail the same way. The link reconnects
+/// Commands are pipelined: sent without waiting for earlier replies (a burst in one loop
+/// tick leaves in one write), and replies complete the futures in order. While the link
+/// is down every command fails at once with ``RedisError/unavailable`` (description
+/// `redis unavailable`), nothing is queued; commands in flight when the link drops fail
+/// the same way. The link reconnects
 /// by itself (``ReconnectBackoff``) and reports ``RedisLinkState/connected`` when back.
 ///
 /// ```swift
