@@ -4,11 +4,12 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
-# Building and running: Lua 5.4 and lua-cjson.
-APT_BUILD := pkg-config liblua5.4-dev lua-cjson
+# Building and running: Lua 5.4, lua-cjson, and hiredis (the RESP reader and formatter).
+APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
 # Tests also read streams with curl, nghttp and a real browser, check TLS with
-# openssl, and run Python clients (and PyJWT to check our JWTs).
-APT_TEST := curl chromium openssl nghttp2-client
+# openssl, start their own redis-server, and run Python clients (and PyJWT to
+# check our JWTs).
+APT_TEST := curl chromium openssl nghttp2-client redis-server
 # Python packages the tests use, and the modules they are imported as.
 PIP_TEST := requests openai h2 pyjwt cryptography
 PY_MODULES := requests openai h2 jwt cryptography

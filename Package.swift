@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "Scripting", targets: ["Scripting"]),
         .library(name: "TLSIdentity", targets: ["TLSIdentity"]),
         .library(name: "WebTokens", targets: ["WebTokens"]),
+        .library(name: "RedisClient", targets: ["RedisClient"]),
+        .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
@@ -32,7 +34,8 @@ let package = Package(
         // TLS: certificates from files or made in memory.
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
-        // 4.5.2, not 3.12.3: jwt-kit 5.7.1 and 5.8.0 both require swift-crypto 4.1.0 or later.
+        // Also SHA1 of Redis server-side scripts (EVALSHA). 4.5.2, not 3.12.3: jwt-kit
+        // 5.7.1 and 5.8.0 both require swift-crypto 4.1.0 or later.
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         // JWT: jwt-kit, and the base64url coder it uses itself.
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
@@ -102,6 +105,35 @@ let package = Package(
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
             ]
         ),
+        // hiredis 0.14 from Debian's libhiredis-dev: the RESP reply reader and command formatter.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // C side of hiredis that Swift cannot import (function-like macros).
+        .target(name: "CHiredisShim", dependencies: ["CHiredis"]),
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis", "CHiredisShim",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
+        // Pipelined INCR throughput, compared with redis-benchmark by benchmarks/redis-incr.sh.
+        .executableTarget(
+            name: "RedisIncrBench",
+            dependencies: [
+                "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(
             name: "EventStreamTests",
@@ -146,6 +178,16 @@ let package = Package(
             dependencies: [
                 "WebTokens",
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
