@@ -63,9 +63,13 @@ extension ScriptVM {
         stack.newTable()
         stack.rawSet(module, "state")
         let json = lua.loadedModule("cjson")
-        if case .table(let cjson) = json, case .function(let encode) = cjson["encode"] { jsonEncode = encode }
+        if case .table(let cjson) = json, case .function(let encode) = cjson["encode"] {
+            jsonEncode = encode
+            jsonNull = cjson["null"]
+        }
         stack.push(json)
         stack.rawSet(module, "json")
+        installJWT(in: module)
 
         // The prelude finishes the module and returns the metatables of clients and timers.
         stack.push(.function(try lua.load(Self.prelude, name: "sse")))

@@ -35,6 +35,8 @@ final class ScriptVM {
     var handlers: [String: [String: LuaFunction]] = [:]
     /// `cjson.encode`, for event data and response bodies given as tables.
     var jsonEncode: LuaFunction?
+    /// `cjson.null` (`sse.json.null`), JSON's null in Lua tables.
+    var jsonNull: LuaValue = .nil
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
 

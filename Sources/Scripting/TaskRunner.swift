@@ -15,6 +15,8 @@ final class ScriptTask {
     let purpose: Purpose
     /// The pending wake-up while it sleeps.
     fileprivate var wake: Scheduler.Timer?
+    /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
+    fileprivate var awaitsResults = false
     private(set) var isEnded = false
 
     init(_ coroutine: LuaCoroutine, purpose: Purpose) {
@@ -89,7 +91,7 @@ final class TaskRunner {
         current = outer
         switch outcome {
         case .hostYield:
-            if task.isObsolete || task.wake == nil { finish(task) }
+            if task.isObsolete || (task.wake == nil && !task.awaitsResults) { finish(task) }
         case .yielded(let count):
             // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
             task.coroutine.stack.pop(count)
@@ -112,6 +114,24 @@ final class TaskRunner {
         return true
     }
 
+    /// Suspends the running task until the returned waker brings its results (what
+    /// `sse.redis` or `sse.jwt.verify` wait for); nil outside a handler or timer.
+    /// The caller then returns `.hostYield`.
+    func suspendCurrent() -> TaskWaker? {
+        guard let task = current else { return nil }
+        task.awaitsResults = true
+        return TaskWaker(runner: self, task: task)
+    }
+
+    /// Resumes a task suspended by `suspendCurrent` with the values `push` puts on
+    /// its stack (it returns how many): they are what the yielding call returns.
+    fileprivate func resume(_ task: ScriptTask, pushing push: (LuaStack) -> Int32) {
+        guard task.awaitsResults, !task.isEnded, !lua.isClosed else { return }
+        task.awaitsResults = false
+        if task.isObsolete { return finish(task) }
+        resume(task, argumentCount: push(task.coroutine.stack))
+    }
+
     /// Ends a task now, or at its next yield if it is the one running.
     func stop(_ task: ScriptTask) {
         if task !== current { finish(task) }
@@ -132,3 +152,26 @@ final class TaskRunner {
 
 @available(*, unavailable)
 extension TaskRunner: Sendable {}
+
+/// Wakes one suspended task with its results, once, on the script loop. Waking a
+/// task that ended meanwhile (its client left, the script was reloaded) does nothing.
+final class TaskWaker {
+    private weak var runner: TaskRunner?
+    private let task: ScriptTask
+    private var isUsed = false
+
+    fileprivate init(runner: TaskRunner, task: ScriptTask) {
+        self.runner = runner
+        self.task = task
+    }
+
+    /// `push` puts the results on the task's stack and returns how many.
+    func resume(pushing push: (LuaStack) -> Int32) {
+        guard !isUsed else { return }
+        isUsed = true
+        runner?.resume(task, pushing: push)
+    }
+}
+
+@available(*, unavailable)
+extension TaskWaker: Sendable {}
