@@ -17,7 +17,7 @@ PY_MODULES := requests openai h2 jwt cryptography
 comma := ,
 space := $(empty) $(empty)
 
-.PHONY: serve test build release deps test-deps
+.PHONY: serve serve-tls test build release deps test-deps
 
 # Installs the Debian packages in $(1) that are missing (one apt-get update first).
 define apt_install
@@ -47,6 +47,10 @@ release: deps
 
 serve: release
 	.build/release/ssescript serve $(SCRIPT)
+
+# The same over TLS with a certificate made at start: https://127.0.0.1:8080/ (HTTP/2).
+serve-tls: release
+	.build/release/ssescript serve $(SCRIPT) --tls-self-signed
 
 # One test at a time: several tests load the machine on purpose (10,000 connections,
 # fuzzing) or measure timing against a bystander; on two cores, running them side by
