@@ -73,7 +73,7 @@ final class HTTP1Connection: ChannelInboundHandler {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
         } else {
-            server.logger.debug("closing a connection after \(error)")
+            server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -121,9 +121,11 @@ final class HTTP1Connection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             finishRequest()
+            shard.tally.countResponse(response.status.code)
             let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
             write(bytes, then: next)
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
@@ -251,9 +253,13 @@ extension HTTP1Connection: StreamSink {
         server.countSlowClient()
         let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.logger.debug(
-            "disconnected slow client \(id.map(String.init) ?? "?") on \(requestPath): \(pending) bytes pending")
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(requestPath)", "reason": "slow",
+                "pending": "\(pending)",
+            ])
         let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+        if let id { hub.loop.execute { hub.disconnected(id, because: .slow) } }
         perform(.abort)
     }
 }

@@ -78,7 +78,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        server.logger.debug("closing an HTTP/2 stream after \(error)")
+        server.logger.debug("closing an HTTP/2 stream after an error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -106,6 +106,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             finishRequest()
+            shard.tally.countResponse(response.status.code)
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -117,6 +118,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
                 written.futureResult.whenComplete { _ in channel.close(promise: nil) }
             }
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
@@ -196,9 +198,14 @@ extension HTTP2StreamConnection: StreamSink {
         requestID = nil
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
-        server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(requestPath)")
+        server.logger.debug(
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(requestPath)", "reason": "slow",
+                "protocol": "h2",
+            ])
         let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+        if let id { hub.loop.execute { hub.disconnected(id, because: .slow) } }
         perform(.abort)
     }
 }

@@ -1,4 +1,6 @@
+import CoreMetrics
 public import EventStream
+import Logging
 public import NIOCore
 public import NIOHTTP1
 
@@ -33,6 +35,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public var broker: TopicBroker?
     let configuration: PushServer.Configuration
     let shards: [Shard]
+    /// The server's series; the cluster's broker attaches its own here (`attachCluster()`).
+    public let metrics: ServerMetrics
+    let logger: Logger
+    /// Publishes, resumes, departures and open streams, counted on this loop (see `Hub+Metrics`).
+    var tally = HubTally()
+    /// The paths that are labels of `ssescript_clients` (the first declared, up to a limit).
+    var pathLabels: Set<String> = []
+    var clientGauges: [String: Gauge] = [:]
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
@@ -46,10 +56,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     var topicOptions: [String: StreamOptions] = [:]
     var eventIDs = EventIDGenerator()
 
-    init(loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard]) {
+    init(
+        loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard], metrics: ServerMetrics,
+        logger: Logger
+    ) {
         self.loop = loop
         self.configuration = configuration
         self.shards = shards
+        self.metrics = metrics
+        self.logger = logger
         self.outboxes = Array(repeating: [], count: shards.count)
     }
 
@@ -74,6 +89,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         guard client.state == .pending else { return }
         client.state = .open
         openCount += 1
+        tally.streamOpened(path: client.request.path)
         enqueue(.open(client.id), on: client.shard)
         let wanted = client.topics.union([client.request.path]).sorted()
         client.topics = Set(wanted)
@@ -109,7 +125,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        if !frame.isEmpty { enqueue(.send(client.id, frame), on: client.shard) }
+        guard !frame.isEmpty else { return true }
+        enqueue(.send(client.id, frame), on: client.shard)
+        tally.queued += 1
         return true
     }
 
@@ -120,7 +138,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
-        forget(client)
+        forget(client, because: .denied, status: status.code)
         enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
         return true
     }
@@ -130,7 +148,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return }
         open(client)
-        forget(client)
+        forget(client, because: .closed)
         enqueue(.end(client.id), on: client.shard)
     }
 
@@ -160,6 +178,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     @discardableResult
     public func publish(_ event: ServerSentEvent, to topic: String) throws -> Int {
         loop.preconditionInEventLoop()
+        tally.countPublish(topicOptions[topic] == nil ? .topic : .stream)
         var event = event
         let autoIDs = topicOptions[topic]?.autoIDs == true && event.id == nil
         if let broker {
@@ -186,6 +205,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
             enqueue(.publish(topic: topic, frame), on: shard)
         }
+        tally.queued += subscribers.subscribers.count
         return subscribers.subscribers.count
     }
 
@@ -194,6 +214,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     @discardableResult
     public func broadcast(_ event: ServerSentEvent) throws -> Int {
         loop.preconditionInEventLoop()
+        tally.countPublish(.broadcast)
         let frame = try Frame(event, allocator: allocator)
         if let broker {
             let brokered = BrokeredEvent(topic: nil, payload: frame.payload, id: nil, autoID: false, history: 0)
@@ -207,6 +228,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     private func broadcast(_ frame: Frame) {
         guard !frame.isEmpty else { return }
         for shard in shards.indices { enqueue(.broadcast(frame), on: shard) }
+        tally.queued += openCount
     }
 
     // MARK: From the broker
@@ -243,14 +265,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         let client = Client(id: id, request: request, shard: shardIndex(of: id))
         streams[id] = client
+        logger.debug("client connected", metadata: client.logMetadata)
         application?.hub(self, didConnect: client)
         if client.state == .pending { open(client) }
     }
 
-    func disconnected(_ id: Int) {
+    /// The client's connection went: it closed, or it was too slow (`.slow`).
+    func disconnected(_ id: Int, because reason: DisconnectReason = .peer) {
         loop.preconditionInEventLoop()
         guard let client = streams[id] else { return }
-        forget(client)
+        forget(client, because: reason)
         application?.hub(self, didDisconnect: client)
     }
 
@@ -264,9 +288,19 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     // MARK: Internals
 
-    /// Drops a client from the hub's books; its connection is told separately.
-    private func forget(_ client: Client) {
-        if client.state == .open { openCount -= 1 }
+    /// Drops a client from the hub's books, counting why; its connection is told separately.
+    func forget(_ client: Client, because reason: DisconnectReason, status: UInt? = nil) {
+        if client.state == .open {
+            openCount -= 1
+            tally.streamClosed(path: client.request.path)
+        }
+        tally.countDisconnect(reason)
+        if logger.logLevel <= .debug {
+            var metadata = client.logMetadata
+            metadata["reason"] = "\(reason)"
+            if let status { metadata["status"] = "\(status)" }
+            logger.debug(reason == .denied ? "client denied" : "client disconnected", metadata: metadata)
+        }
         client.state = .closed
         streams[client.id] = nil
         for topic in client.topics { removeSubscriber(client, from: topic) }
