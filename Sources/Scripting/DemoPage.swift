@@ -4,11 +4,16 @@ import PushServer
 
 /// The page served at `/` when the script has no handler there: it lists the
 /// script's streams, opens an `EventSource` to one and shows each event as it
-/// arrives (type, id, data) with the connection's state.
+/// arrives (type, id, data) with the connection's state. Its live view shows the
+/// server: clients per stream, events per second, the last reload and script
+/// errors, read every second from `statusPath` (not from `/metrics`).
 enum DemoPage {
+    /// Where the live view reads its figures (JSON, see `ScriptHost.statusResponse`).
+    static let statusPath = "/_ssescript/status"
+
     static func response(streams: [String], events: [String], reloadError: String? = nil) -> Response {
         let config =
-            "{\"streams\":\(json(streams)),\"events\":\(json(events)),\"reloadError\":\(reloadError.map(json) ?? "null")}"
+            "{\"streams\":\(json(streams)),\"events\":\(json(events)),\"reloadError\":\(reloadError.map(json) ?? "null"),\"status\":\(json(statusPath))}"
         return Response(
             status: .ok,
             headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
@@ -65,10 +70,22 @@ enum DemoPage {
           table { border-collapse: collapse; width: 100%; margin-top: 1em; }
           td, th { text-align: left; padding: .2em .6em; border-bottom: 1px solid #eee; vertical-align: top; }
           td.data { white-space: pre-wrap; font-family: ui-monospace, monospace; }
+          #live { float: right; width: 22rem; margin: 0 0 1rem 1rem; padding: .5rem .8rem; background: #f6f6f6; border-radius: 4px; }
+          #live h2 { font-size: 1rem; margin: .2rem 0; } #live table { margin-top: .3em; }
+          #live-errors { padding-left: 1.2em; font: 12px ui-monospace, monospace; } #live-errors li { margin-bottom: .3em; }
+          .failed { color: #a11; } .ok { color: #161; }
         </style>
         </head>
         <body>
         <h1>ssescript</h1>
+        <aside id="live">
+          <h2>Server <small id="live-state"></small></h2>
+          <table><thead><tr><th>stream</th><th>clients</th></tr></thead><tbody id="live-clients"></tbody></table>
+          <p>Events per second: <b id="live-published">…</b> published, <b id="live-sent">…</b> to clients</p>
+          <p>Last reload: <span id="live-reload">none yet</span></p>
+          <p>Recent script errors: <span id="live-error-count">none</span></p>
+          <ul id="live-errors"></ul>
+        </aside>
         <pre id="error"></pre>
         <p>
           Stream <select id="streams"></select>
@@ -115,6 +132,46 @@ enum DemoPage {
         setInterval(setState, 500);
         showNames();
         connect();
+        // The live view: the server's figures every second (rates from successive totals).
+        let previous = null;
+        function cell(row, text, className) {
+          const td = document.createElement("td"); td.textContent = text; if (className) td.className = className; row.appendChild(td);
+        }
+        function rate(now, before, key) {
+          if (!before || now.time <= before.time) return "…";
+          return ((now[key] - before[key]) / (now.time - before.time)).toFixed(1);
+        }
+        function when(seconds) { return new Date(seconds * 1000).toLocaleTimeString(); }
+        function render(status) {
+          const rows = Object.entries(status.clients).map(([path, count]) => {
+            const row = document.createElement("tr"); row.dataset.path = path;
+            cell(row, path); cell(row, String(count), "count"); return row;
+          });
+          $("live-clients").replaceChildren(...rows);
+          $("live-published").textContent = rate(status, previous, "events_published");
+          $("live-sent").textContent = rate(status, previous, "events_queued");
+          const reload = status.reload;
+          $("live-reload").textContent = reload ? `${reload.ok ? "ok" : "failed"} at ${when(reload.time)} (${reload.reason}): ${reload.message}` : "none yet";
+          $("live-reload").className = reload ? (reload.ok ? "ok" : "failed") : "";
+          $("live-error-count").textContent = status.errors.length ? String(status.errors.length) : "none";
+          $("live-errors").replaceChildren(...status.errors.map((error) => {
+            const item = document.createElement("li");
+            item.textContent = `${when(error.time)}${error.count > 1 ? ` (${error.count}×)` : ""} ${error.message}`;
+            return item;
+          }));
+          $("live-state").textContent = "";
+          previous = status;
+        }
+        async function poll() {
+          try {
+            const response = await fetch(config.status, { cache: "no-store" });
+            render(await response.json());
+          } catch (error) {
+            $("live-state").textContent = "(not reachable)";
+          }
+        }
+        setInterval(poll, 1000);
+        poll();
         </script>
         </body>
         </html>

@@ -70,6 +70,7 @@ extension ScriptVM {
         stack.push(json)
         stack.rawSet(module, "json")
         installJWT(in: module)
+        installMetrics(in: module)
 
         // The prelude finishes the module and returns the metatables of clients and timers.
         stack.push(.function(try lua.load(Self.prelude, name: "sse")))
