@@ -62,6 +62,8 @@ public final class ServerMetrics: Sendable {
             "ssescript_clients_disconnected_total", "reason", DisconnectReason.allCases, factory)
         published = Self.counters("ssescript_events_published_total", "topic_kind", TopicKind.allCases, factory)
         resumes = Self.counters("ssescript_resumes_total", "result", ResumeResult.allCases, factory)
+        // The family shows from the start, with the status every stream answers.
+        requests(status: 200).increment(by: 0)
     }
 
     /// One counter per value of a label, all made at once so every series shows from the start.

@@ -44,7 +44,12 @@ extension ScriptVM {
         }
         let values = try labelValues(stack, labelsIndex, of: metric.definition)
         switch (metric.series(values), change) {
-        case (.counter(let counter), _): counter.increment(by: amount)
+        case (.counter(let whole, let fractional), _):
+            if amount == amount.rounded(), amount < 0x1p53 {
+                whole.increment(by: Int64(amount))
+            } else {
+                fractional.increment(by: amount)
+            }
         case (.gauge(let gauge), .set): gauge.set(amount)
         case (.gauge(let gauge), .subtract): gauge.decrement(by: amount)
         case (.gauge(let gauge), _): gauge.increment(by: amount)

@@ -21,9 +21,10 @@ final class ScriptMetric {
         }
     }
 
-    /// A series as swift-metrics makes it for the kind.
+    /// A series as swift-metrics makes it for the kind. A counter has both kinds of
+    /// swift-metrics counter, one series between them: whole amounts show as integers.
     enum Series {
-        case counter(FloatingPointCounter)
+        case counter(Counter, FloatingPointCounter)
         case gauge(Meter)
         case histogram(Recorder)
     }
@@ -67,7 +68,10 @@ final class ScriptMetric {
     private func make(dimensions: [(String, String)]) -> Series {
         let name = definition.name
         switch definition.kind {
-        case .counter: return .counter(FloatingPointCounter(label: name, dimensions: dimensions, factory: factory))
+        case .counter:
+            return .counter(
+                Counter(label: name, dimensions: dimensions, factory: factory),
+                FloatingPointCounter(label: name, dimensions: dimensions, factory: factory))
         case .gauge: return .gauge(Meter(label: name, dimensions: dimensions, factory: factory))
         case .histogram:
             return .histogram(Recorder(label: name, dimensions: dimensions, aggregate: true, factory: factory))

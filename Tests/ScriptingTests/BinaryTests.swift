@@ -84,13 +84,31 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
 
     private let process = Process()
     private let output = Pipe()
+    /// Where standard error goes, when kept.
+    let errorFile: URL?
 
-    init(_ arguments: [String]) throws {
+    /// Runs the binary with `arguments`; with `keepingErrors`, its standard error
+    /// (the log) goes to a file, read with `errorText`.
+    init(_ arguments: [String], keepingErrors: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: Self.path)
         process.arguments = arguments
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if keepingErrors {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "ssescript-\(UUID().uuidString).log")
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+            errorFile = file
+            process.standardError = try FileHandle(forWritingTo: file)
+        } else {
+            errorFile = nil
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
+    }
+
+    /// What the process wrote to standard error so far (with `keepingErrors`).
+    var errorText: String {
+        errorFile.flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
     }
 
     /// The first line the process writes to standard output.

@@ -24,4 +24,44 @@ import Testing
             #expect(streams as? [String] == ["/sse"])
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theLiveViewShowsClientsPerStreamTheLastErrorsAndTheLastReload() async throws {
+        let script = """
+            sse.stream("/sse", function(client) client:send("hi") end)
+            sse.stream("/other")
+            sse.get("/fail", function() error("boom in the handler") end)
+            """
+        try await withLiveServer(script: script) { live in
+            let browser = try HeadlessChromium()
+            try browser.open(live.url("/"))
+            _ = try await browser.waitFor("document.getElementById('state').textContent === 'open'")
+            // The page's own EventSource is on the first stream, /other; two clients come to /sse.
+            let others = (0..<2).map { _ in EventCollector(live.url("/sse")) }
+            let count = try await browser.waitFor(
+                """
+                (() => {
+                  const cell = document.querySelector('#live-clients tr[data-path="/sse"] .count');
+                  return cell && cell.textContent === '2' && cell.textContent;
+                })()
+                """)
+            #expect(count as? String == "2")
+            let other = try browser.evaluate(
+                "document.querySelector('#live-clients tr[data-path=\"/other\"] .count').textContent")
+            #expect(other as? String == "1", "the page itself")
+            #expect(try await SSEClient.fetch(live.url("/fail")).status == 500)
+            let errors = try await browser.waitFor(
+                "document.getElementById('live-errors').textContent.includes('boom in the handler') && document.getElementById('live-errors').textContent"
+            )
+            #expect((errors as? String)?.contains("handler /fail") == true)
+            #expect(try await live.scriptServer.reload(because: "test"))
+            let reload = try await browser.waitFor(
+                "document.getElementById('live-reload').textContent.startsWith('ok') && document.getElementById('live-reload').textContent"
+            )
+            #expect((reload as? String)?.contains("(test)") == true)
+            let rate = try browser.evaluate("document.getElementById('live-sent').textContent")
+            #expect(Double(rate as? String ?? "") != nil, "events per second is a number: \(rate ?? "nil")")
+            withExtendedLifetime(others) {}
+        }
+    }
 }

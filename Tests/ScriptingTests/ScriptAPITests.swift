@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import LuaRuntime
 import NIOCore
@@ -12,10 +13,16 @@ final class EmbeddedScript {
     let loop = EmbeddedEventLoop()
     let host: ScriptHost
 
-    init(_ source: String, options: ScriptOptions = ScriptOptions()) throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop, logger: logger)
+    init(
+        _ source: String, options: ScriptOptions = ScriptOptions(),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger? = nil
+    ) throws {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let logger = logger ?? quiet
+        var configuration = PushServer.Configuration()
+        configuration.metrics = metrics
+        let server = PushServer(configuration: configuration, group: loop, controlLoop: loop, logger: logger)
         host = ScriptHost(
             scriptPath: try TemporaryScript.write(source), options: options, server: server, logger: logger)
         try host.start()
