@@ -54,10 +54,7 @@ final class HTTP1Connection: ChannelInboundHandler {
         if let id = requestID {
             requestID = nil
             shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
+            if hubHoldsStream { shard.tell(.disconnected(id: id)) }
         }
         releaseSlotIfDone()
         self.context = nil
@@ -148,10 +145,9 @@ final class HTTP1Connection: ChannelInboundHandler {
         let id = shard.register(self, heartbeat: heartbeat)
         requestID = id
         requestPath = request.path
-        let hub = server.hub
         switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
+        case .stream: shard.tell(.connected(request, id: id))
+        case .exchange: shard.tell(.received(request, Exchange(id: id)))
         }
     }
 
@@ -252,8 +248,7 @@ extension HTTP1Connection: StreamSink {
         let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.logger.debug(
             "disconnected slow client \(id.map(String.init) ?? "?") on \(requestPath): \(pending) bytes pending")
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+        if let id { shard.tell(.disconnected(id: id)) }
         perform(.abort)
     }
 }

@@ -50,10 +50,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         if let id = requestID {
             requestID = nil
             shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
+            if hubHoldsStream { shard.tell(.disconnected(id: id)) }
         }
         releaseSlotIfDone()
         self.context = nil
@@ -137,10 +134,9 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         let id = shard.register(self, heartbeat: heartbeat)
         requestID = id
         requestPath = request.path
-        let hub = server.hub
         switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
+        case .stream: shard.tell(.connected(request, id: id))
+        case .exchange: shard.tell(.received(request, Exchange(id: id)))
         }
     }
 
@@ -197,8 +193,7 @@ extension HTTP2StreamConnection: StreamSink {
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
         server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(requestPath)")
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+        if let id { shard.tell(.disconnected(id: id)) }
         perform(.abort)
     }
 }
