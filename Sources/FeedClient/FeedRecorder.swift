@@ -87,10 +87,10 @@ public struct FeedRecorder: Sendable {
         let summary = progress.summary(ending: (try? result.get()) ?? .streamEnded)
         switch result {
         case .success:
-            try output.write(Metadata(name: "end", value: summary.endLine).text)
+            try output.write("\n" + Metadata(name: "end", value: summary.endLine).text)
             return summary
         case .failure(let error):
-            try output.write(Metadata(name: "end", value: "error: \(FeedError.describe(error))").text)
+            try output.write("\n" + Metadata(name: "end", value: "error: \(FeedError.describe(error))").text)
             throw error
         }
     }

@@ -22,6 +22,9 @@ public struct RecordingFormatError: Error, Hashable, CustomStringConvertible {
 extension Recording {
     /// Reads a recording from its text. Lines may end in LF or CRLF (a file converted by an editor).
     public init(parsing text: String) throws(RecordingFormatError) {
+        guard !text.isEmpty else {
+            throw RecordingFormatError(line: 1, reason: "empty file: not an ssescript recording")
+        }
         var reader = RecordingParser()
         var number = 0
         for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
