@@ -13,6 +13,8 @@ public enum FeedError: Error, Hashable, CustomStringConvertible {
     case notAnEventStream(contentType: String)
     /// The URL cannot be used: the reason.
     case badURL(String)
+    /// The test cannot run as asked (too many connections for the open-file limit): the reason.
+    case cannotRun(String)
 
     public var description: String {
         switch self {
@@ -20,7 +22,7 @@ public enum FeedError: Error, Hashable, CustomStringConvertible {
             "the server answered \(code) \(reason), not 200"
         case .notAnEventStream(let contentType):
             "the server answered with Content-Type \(contentType.isEmpty ? "(none)" : contentType), not text/event-stream"
-        case .badURL(let reason):
+        case .badURL(let reason), .cannotRun(let reason):
             reason
         }
     }

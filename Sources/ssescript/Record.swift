@@ -1,6 +1,5 @@
 import ArgumentParser
 import FeedClient
-import NIOHTTP1
 
 #if canImport(Glibc)
     import Glibc
@@ -49,21 +48,7 @@ struct Record: AsyncParsableCommand {
             throw ValidationError("--duration must be a number of seconds greater than 0.")
         }
         if let events, events < 1 { throw ValidationError("--events must be at least 1.") }
-        _ = try requestHeaders()
-    }
-
-    /// The `-H` options as headers.
-    func requestHeaders() throws -> HTTPHeaders {
-        var fields = HTTPHeaders()
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
-                throw ValidationError("-H takes a header as 'Name: value', not \"\(header)\".")
-            }
-            let name = header[..<colon].trimmed(of: " \t")
-            let value = header[header.index(after: colon)...].trimmed(of: " \t")
-            fields.add(name: name, value: value)
-        }
-        return fields
+        _ = try HeaderOptions.fields(headers)
     }
 
     func run() async throws {
@@ -78,7 +63,7 @@ struct Record: AsyncParsableCommand {
         }
         let recorder = FeedRecorder(
             .init(
-                url: url, headers: try requestHeaders(),
+                url: url, headers: try HeaderOptions.fields(headers),
                 duration: duration.map { .nanoseconds(Int64($0 * 1e9)) }, eventLimit: events,
                 keepsComments: comments, skipsCertificateVerification: insecure))
         let recording = Task { try await recorder.record(to: file) }
@@ -100,15 +85,5 @@ struct Record: AsyncParsableCommand {
             printError("ssescript: record \(url): \(FeedError.describe(error))")
             throw ExitCode.failure
         }
-    }
-}
-
-extension StringProtocol {
-    /// The string without the given characters at either end.
-    fileprivate func trimmed(of characters: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, characters.contains(first) { text = text.dropFirst() }
-        while let last = text.last, characters.contains(last) { text = text.dropLast() }
-        return String(text)
     }
 }
