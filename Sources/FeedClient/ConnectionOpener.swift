@@ -1,7 +1,6 @@
 // Opens one event loop's share of a load test's streams at the ramp's pace, and closes them at the end.
 
 internal import NIOCore
-internal import NIOHTTP1
 internal import NIOPosix
 internal import NIOSSL
 
@@ -90,8 +89,6 @@ final class ConnectionOpener {
                 if let tls = plan.tls {
                     try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: plan.target.serverName))
                 }
-                try pipeline.addHandler(ReadMeter(meter: meter.value))
-                try pipeline.addHTTPClientHandlers()
                 try pipeline.addHandler(HTTP1StreamHandler(meter: meter.value, request: plan.http1Request))
             }
         }.connect(to: plan.address)

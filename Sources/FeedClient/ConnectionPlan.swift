@@ -17,7 +17,8 @@ struct ConnectionPlan: Sendable {
     let tls: NIOSSLContext?
     let http2: Bool
     let streamsPerConnection: Int
-    let http1Request: HTTPRequestHead
+    /// The HTTP/1.1 request, encoded once: every connection writes these same bytes.
+    let http1Request: ByteBuffer
     let http2Request: HPACKHeaders
     /// Local addresses to spread connections over (empty: the kernel picks): on loopback, Linux's
     /// port search for `connect()` gets slow past about 10,000 connections to one address and
@@ -48,7 +49,9 @@ struct ConnectionPlan: Sendable {
             "User-Agent": "ssescript-bench",
         ]
         for (name, value) in headers { fields.replaceOrAdd(name: name, value: value) }
-        http1Request = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.pathAndQuery, headers: fields)
+        var request = "GET \(target.pathAndQuery) HTTP/1.1\r\n"
+        for (name, value) in fields { request += "\(name): \(value)\r\n" }
+        http1Request = ByteBuffer(string: request + "\r\n")
         var pseudo: HPACKHeaders = [
             ":method": "GET", ":scheme": target.usesTLS ? "https" : "http", ":authority": target.authority,
             ":path": target.pathAndQuery,

@@ -1,48 +1,70 @@
 // One HTTP/1.1 connection of a load test: the request written once, the event stream read.
 
 internal import NIOCore
-internal import NIOHTTP1
 
-/// The last handler of an HTTP/1.1 load-test connection, after NIOHTTP1's client codec: writes
-/// the request when the connection is up, accepts a `200 text/event-stream` head, and counts
-/// the events of the (de-chunked) body.
+/// The only handler of an HTTP/1.1 load-test connection (after TLS, if any): writes the
+/// request, encoded once for all connections, when the connection is up; stamps each read
+/// for the loop's meter; reads the response head and the body's framing
+/// (`ResponseHeadReader`, `BodyFraming`; why not NIOHTTP1's codec is said there); and counts
+/// the events of the body with `EventStreamParser`.
 final class HTTP1StreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let meter: LoopMeter
-    private let request: HTTPRequestHead
+    private let request: ByteBuffer
     private var state = StreamState.connecting
+    private var head = ResponseHeadReader()
+    private var body = BodyFraming(.untilClose)
     private var events = EventCounter()
 
-    init(meter: LoopMeter, request: HTTPRequestHead) {
+    init(meter: LoopMeter, request: ByteBuffer) {
         self.meter = meter
         self.request = request
     }
 
     func channelActive(context: ChannelHandlerContext) {
         state = .awaitingHead
-        context.write(wrapOutboundOut(.head(request)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            guard state == .awaitingHead else { return }
-            if let refusal = StreamHead.refusal(
-                status: Int(head.status.code), contentType: head.headers.first(name: "content-type"))
-            {
+        var bytes = unwrapInboundIn(data)
+        meter.read(byteCount: bytes.readableBytes)
+        if state == .awaitingHead {
+            readHead(&bytes, context: context)
+        }
+        while state == .streaming {
+            switch body.next(&bytes) {
+            case .payload(let payload):
+                events.consume(payload, meter: meter)
+            case .needMore:
+                return
+            case .end:
+                end(.closed, context: context)
+            case .invalid(let reason):
+                meter.protocolError(reason)
+                end(.closed, context: context)
+            }
+        }
+    }
+
+    private func readHead(_ bytes: inout ByteBuffer, context: ChannelHandlerContext) {
+        switch head.read(&bytes) {
+        case .incomplete:
+            return
+        case .invalid(let reason):
+            meter.protocolError(reason)
+            end(.refused(reason), context: context)
+        case .complete(let response):
+            if let refusal = StreamHead.refusal(status: response.status, contentType: response.contentType) {
                 end(.refused(refusal), context: context)
             } else {
                 state = .streaming
+                body = BodyFraming(response.framing)
                 meter.established()
             }
-        case .body(let bytes):
-            if state == .streaming { events.consume(bytes, meter: meter) }
-        case .end:
-            end(.closed, context: context)
         }
     }
 
@@ -52,6 +74,7 @@ final class HTTP1StreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        meter.note(FeedError.describe(error))
         if state == .streaming { meter.protocolError(FeedError.describe(error)) }
         end(.refused(FeedError.describe(error)), context: context)
     }
