@@ -94,12 +94,15 @@ final class ConnectionOpener {
         }.connect(to: plan.address)
     }
 
+    /// Puts a stream on the current HTTP/2 connection, or on a new one when that one is full.
     private func openHTTP2Stream() {
-        if let connection = http2Connection, connection.assigned < plan.streamsPerConnection {
+        if let connection = http2Connection, connection.assigned < connection.capacity {
             connection.assign()
             return
         }
-        let connection = HTTP2Connection(plan: plan, meter: meter, loop: loop)
+        let connection = HTTP2Connection(plan: plan, meter: meter, loop: loop) { [unowned self] excess in
+            for _ in 0..<excess { self.openHTTP2Stream() }
+        }
         http2Connection = connection
         track(connection.connect(index: nextTCPIndex()), countsFailure: false)
         connection.assign()

@@ -5,23 +5,30 @@ internal import NIOHTTP2
 internal import NIOPosix
 internal import NIOSSL
 
-/// The streams given to one HTTP/2 connection: opened at once when it is up, or when it comes
-/// up; counted as connect errors if it never does. Used only on its loop.
+/// The streams given to one HTTP/2 connection. They are opened once the server's first
+/// SETTINGS frame is in, as many as its `SETTINGS_MAX_CONCURRENT_STREAMS` allows; the others go
+/// back to the opener (`overflow`) for another connection. If the connection never comes up,
+/// or closes before, its waiting streams count as connect errors. Used only on its loop.
 final class HTTP2Connection {
     private let plan: ConnectionPlan
     private let meter: LoopMeter
     private let loop: any EventLoop
-    /// Streams given to this connection so far.
+    /// Streams given to this connection so far, and how many it may carry.
     private(set) var assigned = 0
+    private(set) var capacity: Int
     private var waiting = 0
     private var isUp = false
     private var multiplexer: NIOHTTP2Handler.StreamMultiplexer?
     private var failure: String?
+    /// Takes back streams beyond the server's limit.
+    private let overflow: (Int) -> Void
 
-    init(plan: ConnectionPlan, meter: LoopMeter, loop: any EventLoop) {
+    init(plan: ConnectionPlan, meter: LoopMeter, loop: any EventLoop, overflow: @escaping (Int) -> Void) {
         self.plan = plan
         self.meter = meter
         self.loop = loop
+        self.overflow = overflow
+        capacity = plan.streamsPerConnection
     }
 
     /// Starts the TCP connection (and TLS with ALPN `h2`, or HTTP/2 by prior knowledge for http).
@@ -39,12 +46,12 @@ final class HTTP2Connection {
                 this.value.multiplexer = try pipeline.configureHTTP2Pipeline(
                     mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
                 ) { pushed in pushed.close() }
+                try pipeline.addHandler(ServerSettingsWatcher { this.value.settingsArrived(maxConcurrentStreams: $0) })
             }
         }.connect(to: plan.address)
         connecting.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
-                this.value.connected()
                 channel.closeFuture.assumeIsolated().whenComplete { _ in this.value.fail("the connection closed") }
             case .failure(let error):
                 this.value.fail(FeedError.describe(error))
@@ -65,10 +72,17 @@ final class HTTP2Connection {
         }
     }
 
-    private func connected() {
+    /// The server's first SETTINGS: open the waiting streams it allows, hand the rest back.
+    private func settingsArrived(maxConcurrentStreams: Int?) {
+        guard failure == nil, !isUp else { return }
         isUp = true
-        for _ in 0..<waiting { openStream() }
+        capacity = min(capacity, maxConcurrentStreams ?? Int.max)
+        let excess = max(0, assigned - capacity)
+        let opening = waiting - excess
+        assigned -= excess
         waiting = 0
+        for _ in 0..<opening { openStream() }
+        if excess > 0 { overflow(excess) }
     }
 
     private func fail(_ reason: String) {
@@ -95,3 +109,24 @@ final class HTTP2Connection {
         }
     }
 }
+
+/// Reports the `SETTINGS_MAX_CONCURRENT_STREAMS` of the server's first SETTINGS frame (nil
+/// when it sets no limit), which NIOHTTP2 passes on the connection's pipeline.
+private final class ServerSettingsWatcher: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    private var report: ((Int?) -> Void)?
+
+    init(_ report: @escaping (Int?) -> Void) {
+        self.report = report
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .settings(.settings(let settings)) = unwrapInboundIn(data).payload, let report else { return }
+        self.report = nil
+        report(settings.last { $0.parameter == .maxConcurrentStreams }?.value)
+    }
+}
+
+@available(*, unavailable)
+extension ServerSettingsWatcher: Sendable {}

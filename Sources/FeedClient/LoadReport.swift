@@ -36,6 +36,9 @@ public struct LoadReport: Sendable, Codable, Hashable {
     public var closedEarly: Int
     public var protocolErrors: Int
     public var activeAtEnd: Int
+    /// Streams opened that had neither a response head nor an error by the end (a server slow to
+    /// answer, or over an HTTP/2 server's stream limit).
+    public var waitingAtEnd: Int
     /// The first error of the run, if any: most often the cause of the others.
     public var error: String?
     /// Streams that had at least one event.
@@ -66,6 +69,7 @@ public struct LoadReport: Sendable, Codable, Hashable {
         case closedEarly = "closed_early"
         case protocolErrors = "protocol_errors"
         case activeAtEnd = "active_at_end"
+        case waitingAtEnd = "waiting_at_end"
         case error
         case firstEventConnections = "first_event_conns"
         case allEstablishedSeconds = "t_all_established_s"
@@ -98,6 +102,7 @@ extension LoadReport {
         closedEarly = tally.closedEarly
         protocolErrors = tally.protocolErrors
         activeAtEnd = tally.established - tally.closedEarly
+        waitingAtEnd = tally.opened - tally.established - tally.connectErrors - tally.httpErrors
         error = tally.firstError
         firstEventConnections = tally.firstEvents
         allEstablishedSeconds = tally.allEstablished.map { Double($0.nanoseconds) / 1e9 }
@@ -124,7 +129,8 @@ extension LoadReport {
                 + (`protocol` == "h2" ? " over \(tcpConnections) connections" : "")
                 + ", \(Self.format(durationSeconds, 1)) s (warm-up \(Self.format(warmupSeconds, 1)) s), \(threads) thread\(threads == 1 ? "" : "s")",
             "connections : established \(established), failed \(failed) (connect \(connectErrors), http \(httpErrors)), "
-                + "closed early \(closedEarly), protocol errors \(protocolErrors), active at end \(activeAtEnd)",
+                + "closed early \(closedEarly), protocol errors \(protocolErrors), active at end \(activeAtEnd)"
+                + (waitingAtEnd > 0 ? ", waiting for a response head \(waitingAtEnd)" : ""),
         ]
         if let error { lines.append("first error : \(error)") }
         lines += [

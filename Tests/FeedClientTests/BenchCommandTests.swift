@@ -40,6 +40,16 @@ internal import Testing
         #expect(report.latency.count == report.events && report.latency.p50 >= 1980)
     }
 
+    @Test func http2StreamsOverTheServersLimitGoToAnotherConnection() throws {
+        let server = try TimestampFeedServer(.http2)  // NIOHTTP2's default: 100 concurrent streams
+        defer { server.stop() }
+        let report = try bench(
+            [server.url("/feed?ms=200"), "-c", "250", "-d", "1.5", "--http2", "--streams-per-connection", "150"])
+        #expect(report.tcpConnections == 3, "100 + 100 + 50")
+        #expect(report.established == 250 && report.waitingAtEnd == 0 && report.failed == 0)
+        #expect(report.firstEventConnections == 250)
+    }
+
     @Test func http2OverTLSByALPN() throws {
         let server = try TimestampFeedServer(.http2, tls: try TimestampFeedServer.tlsContext(alpn: ["h2"]))
         defer { server.stop() }
