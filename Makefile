@@ -6,8 +6,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4 and lua-cjson.
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson
-# Tests also read streams with curl and a real browser.
-APT_TEST := curl chromium
+# Tests also read streams with curl and a real browser; FeedClientTests serve feeds with
+# Python's http.server and make TLS certificates with openssl.
+APT_TEST := curl chromium python3 openssl
 
 .PHONY: serve test build release deps test-deps
 

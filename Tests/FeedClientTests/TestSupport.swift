@@ -85,8 +85,8 @@ final class FeedServer {
     init() throws {
         let script = Bundle.module.path(forResource: "feed_server", ofType: "py", inDirectory: "Resources")!
         let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")  // Debian's (make test installs it)
+        process.arguments = [script]
         process.standardOutput = output
         try process.run()
         let line = String(decoding: output.fileHandleForReading.readLine(), as: UTF8.self)
