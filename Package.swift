@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "WebTokens", targets: ["WebTokens"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
+        .library(name: "FeedClient", targets: ["FeedClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
@@ -28,8 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
-        // Tests only: a client nobody here wrote.
+        // FeedClient's `record` (TLS, redirects, headers); in tests, a client nobody here wrote.
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        // Tests only: swift-openapi-runtime's SSE decoder.
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
         // TLS: certificates from files or made in memory.
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
@@ -80,10 +82,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Clients of any SSE endpoint: `ssescript record` and `ssescript bench`.
+        .target(
+            name: "FeedClient",
+            dependencies: [
+                "EventStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["README.md", "RECORDING.md"],
+            swiftSettings: [
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer",
+                "Scripting", "PushServer", "FeedClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,6 +170,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FeedClientTests",
+            dependencies: [
+                "FeedClient", "EventStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: [
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
             ]
         ),
         .testTarget(
