@@ -1,5 +1,5 @@
 import EventStream
-public import NIOCore
+import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 
