@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "Observability", targets: ["Observability"]),
         .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
+        .library(name: "FeedClient", targets: ["FeedClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
@@ -32,8 +33,9 @@ let package = Package(
         // Metrics: the swift-metrics API in the server, Prometheus's text format on /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
-        // Tests only: a client nobody here wrote.
+        // FeedClient's `record` (TLS, redirects, headers); in tests, a client nobody here wrote.
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        // Tests only: swift-openapi-runtime's SSE decoder.
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", exact: "1.13.4"),
         // TLS: certificates from files or made in memory.
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,10 +102,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Clients of any SSE endpoint: `ssescript record` and `ssescript bench`.
+        .target(
+            name: "FeedClient",
+            dependencies: [
+                "EventStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["README.md", "RECORDING.md"],
+            swiftSettings: [
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer", "Observability",
+                "Scripting", "PushServer", "Observability", "FeedClient",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,6 +194,22 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "FeedClientTests",
+            dependencies: [
+                "FeedClient", "EventStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: [
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        ),
+        .testTarget(
             name: "ScriptingTests",
             dependencies: [
                 "Scripting", "PushServer", "LuaRuntime", "Observability",
@@ -203,6 +242,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

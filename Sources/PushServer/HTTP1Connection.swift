@@ -23,10 +23,8 @@ final class HTTP1Connection: ChannelInboundHandler {
     /// Parts of the next requests that arrived while one was answered or streamed.
     private var deferred: [HTTPServerRequestPart] = []
     private var isReplaying = false
-    /// The id of the request the hub knows (a stream or a plain request), and its path.
-    private var requestID: Int?
-    private var requestPath = ""
-    private var holdsStreamSlot = false
+    /// The request the hub knows (a stream or a plain request).
+    private var request = HubRequest()
     private var lastActivityTick: UInt32 = 0
 
     /// How many request parts may wait while a request is answered.
@@ -51,15 +49,8 @@ final class HTTP1Connection: ChannelInboundHandler {
         let hubHoldsStream = machine.hubHoldsStream
         machine.closed()
         shard.remove(self)
-        if let id = requestID {
-            requestID = nil
-            shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
-        }
-        releaseSlotIfDone()
+        request.connectionClosed(hubHoldsStream: hubHoldsStream, shard: shard)
+        request.releaseSlot(unless: machine, server: server)
         self.context = nil
         context.fireChannelInactive()
     }
@@ -79,7 +70,7 @@ final class HTTP1Connection: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if machine.isStreaming, let id = requestID {
+        if machine.isStreaming, let id = request.id {
             shard.writabilityChanged(id, isWritable: context.channel.isWritable)
         }
         context.fireChannelWritabilityChanged()
@@ -96,7 +87,7 @@ final class HTTP1Connection: ChannelInboundHandler {
                 wire.begin(head)
                 return server.decide(head)
             }
-            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+            request.headTaken(machine)
         case .body(let chunk):
             action = machine.receivedBody(chunk)
         case .end:
@@ -120,7 +111,7 @@ final class HTTP1Connection: ChannelInboundHandler {
         case .forward(let head, let body, let kind):
             forward(head, body: body, kind)
         case .respond(let response, let next):
-            finishRequest()
+            request.finish(shard)
             shard.tally.countResponse(response.status.code)
             let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
             write(bytes, then: next)
@@ -131,37 +122,22 @@ final class HTTP1Connection: ChannelInboundHandler {
                 promise: nil)
             context.write(wrapOutboundOut(wire.bytes(of: StreamGreeting.frame)), promise: nil)
         case .endStream(let next):
-            finishRequest()
+            request.finish(shard)
             write(wire.streamEnd, then: next)
         case .close:
-            finishRequest()
+            request.finish(shard)
             closeGracefully()
         case .abort:
-            finishRequest()
+            request.finish(shard)
             context.close(promise: nil)
         }
-        releaseSlotIfDone()
+        request.releaseSlot(unless: machine, server: server)
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
         let remote = context?.channel.remoteAddress?.ipAddress ?? ""
-        let request = Request(head: head, body: body, remoteAddress: remote)
-        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
-        let id = shard.register(self, heartbeat: heartbeat)
-        requestID = id
-        requestPath = request.path
-        let hub = server.hub
-        switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
-        }
-    }
-
-    /// The request the hub knew is over (answered, ended, or the connection closes).
-    private func finishRequest() {
-        guard let id = requestID else { return }
-        requestID = nil
-        shard.unregister(id)
+        request.forward(
+            Request(head: head, body: body, remoteAddress: remote), kind, sink: self, shard: shard, server: server)
     }
 
     /// Writes `bytes`; then reads the next request, or closes.
@@ -206,11 +182,6 @@ final class HTTP1Connection: ChannelInboundHandler {
         channel.closeFuture.whenComplete { _ in giveUp.cancel() }
     }
 
-    private func releaseSlotIfDone() {
-        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
-        holdsStreamSlot = false
-        server.releaseStreamSlot()
-    }
 }
 
 // MARK: The shard's side
@@ -237,29 +208,27 @@ extension HTTP1Connection: StreamSink {
     }
 
     func respond(_ response: Response) {
-        requestID = nil  // the shard has forgotten it
+        _ = request.take()  // the shard has forgotten it
         perform(machine.hubResponded(response))
     }
 
     func endStream() {
-        requestID = nil
+        _ = request.take()
         perform(machine.streamEnded())
     }
 
     func disconnectSlow() {
-        let id = requestID
-        requestID = nil
+        let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
         let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.logger.debug(
             "disconnected a slow client",
             metadata: [
-                "client": "\(id.map(String.init) ?? "?")", "path": "\(requestPath)", "reason": "slow",
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
                 "pending": "\(pending)",
             ])
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id, because: .slow) } }
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }
 }

@@ -21,9 +21,8 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP2Wire
-    private var requestID: Int?
-    private var requestPath = ""
-    private var holdsStreamSlot = false
+    /// The request the hub knows (a stream or a plain request).
+    private var request = HubRequest()
     private var startTick: UInt32 = 0
     /// Bytes written since the channel last became unwritable (nil while writable).
     private var writtenWhileUnwritable: Int?
@@ -47,15 +46,8 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         let hubHoldsStream = machine.hubHoldsStream
         machine.closed()
         shard.remove(self)
-        if let id = requestID {
-            requestID = nil
-            shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
-        }
-        releaseSlotIfDone()
+        request.connectionClosed(hubHoldsStream: hubHoldsStream, shard: shard)
+        request.releaseSlot(unless: machine, server: server)
         self.context = nil
         context.fireChannelInactive()
     }
@@ -68,7 +60,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
                 wire.begin(head)
                 return server.decide(head)
             }
-            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+            request.headTaken(machine)
         case .body(let chunk):
             action = machine.receivedBody(chunk)
         case .end:
@@ -85,7 +77,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let isWritable = context.channel.isWritable
         writtenWhileUnwritable = isWritable ? nil : (writtenWhileUnwritable ?? 0)
-        if machine.isStreaming, let id = requestID { shard.writabilityChanged(id, isWritable: isWritable) }
+        if machine.isStreaming, let id = request.id { shard.writabilityChanged(id, isWritable: isWritable) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -105,7 +97,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         case .forward(let head, let body, let kind):
             forward(head, body: body, kind)
         case .respond(let response, let next):
-            finishRequest()
+            request.finish(shard)
             shard.tally.countResponse(response.status.code)
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -122,41 +114,22 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
-            finishRequest()
+            request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .close, .abort:
-            finishRequest()
+            request.finish(shard)
             context.close(promise: nil)
         }
-        releaseSlotIfDone()
+        request.releaseSlot(unless: machine, server: server)
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
-        let remote = context?.channel.parent?.remoteAddress?.ipAddress ?? ""
-        var request = Request(head: head, body: body, remoteAddress: remote)
-        request.protocolName = "h2"
-        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
-        let id = shard.register(self, heartbeat: heartbeat)
-        requestID = id
-        requestPath = request.path
-        let hub = server.hub
-        switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
-        }
+        var forwarded = Request(
+            head: head, body: body, remoteAddress: context?.channel.parent?.remoteAddress?.ipAddress ?? "")
+        forwarded.protocolName = "h2"
+        request.forward(forwarded, kind, sink: self, shard: shard, server: server)
     }
 
-    private func finishRequest() {
-        guard let id = requestID else { return }
-        requestID = nil
-        shard.unregister(id)
-    }
-
-    private func releaseSlotIfDone() {
-        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
-        holdsStreamSlot = false
-        server.releaseStreamSlot()
-    }
 }
 
 // MARK: The shard's side
@@ -184,28 +157,26 @@ extension HTTP2StreamConnection: StreamSink {
     }
 
     func respond(_ response: Response) {
-        requestID = nil
+        _ = request.take()  // the shard has forgotten it
         perform(machine.hubResponded(response))
     }
 
     func endStream() {
-        requestID = nil
+        _ = request.take()
         perform(machine.streamEnded())
     }
 
     func disconnectSlow() {
-        let id = requestID
-        requestID = nil
+        let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
         server.logger.debug(
             "disconnected a slow client",
             metadata: [
-                "client": "\(id.map(String.init) ?? "?")", "path": "\(requestPath)", "reason": "slow",
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
                 "protocol": "h2",
             ])
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id, because: .slow) } }
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }
 }

@@ -66,6 +66,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         self.metrics = metrics
         self.logger = logger
         self.outboxes = Array(repeating: [], count: shards.count)
+        for shard in shards { shard.hub = self }
     }
 
     // MARK: Clients
@@ -260,6 +261,17 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     }
 
     // MARK: From the I/O loops
+
+    /// What one shard saw since its last hand-over, in order.
+    func receive(_ events: [HubEvent]) {
+        for event in events {
+            switch event {
+            case .connected(let request, let id): connected(request, id: id)
+            case .received(let request, let exchange): received(request, exchange: exchange)
+            case .disconnected(let id, let reason): disconnected(id, because: reason)
+            }
+        }
+    }
 
     func connected(_ request: Request, id: Int) {
         loop.preconditionInEventLoop()

@@ -52,10 +52,9 @@ final class ServerState: Sendable {
         return .forward(kind)
     }
 
-    /// The options of the stream at the request's path (its heartbeat).
-    func streamOptions(for head: HTTPRequestHead) -> StreamOptions? {
-        let path = String(Request.split(head.uri).path)
-        return routes.withLock { $0.streams[path] }
+    /// The options of the stream at `path` (its heartbeat).
+    func streamOptions(for path: String) -> StreamOptions? {
+        routes.withLock { $0.streams[path] }
     }
 
     /// `OPTIONS` on a declared path: a CORS preflight when the request has an

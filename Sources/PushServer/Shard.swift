@@ -28,6 +28,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     /// Streams found too slow during the current batch or sweep, dropped at its end.
     private var slow: [Endpoint] = []
     private var sweepTask: RepeatedTask?
+    /// Where requests, arrivals and departures are told; set by the hub.
+    unowned(unsafe) var hub: Hub!
+    /// What happened on this loop since its last hand-over to the hub.
+    private var toHub: [HubEvent] = []
 
     /// Counts sweeps; streams remember the tick of their last write.
     private(set) var tick: UInt32 = 0
@@ -103,6 +107,23 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     /// The stream's transport crossed its water marks.
     func writabilityChanged(_ id: Int, isWritable: Bool) {
         endpoints[id]?.budget.writabilityChanged(isWritable: isWritable, tick: tick)
+    }
+
+    // MARK: To the hub
+
+    /// Tells the hub a stream's or a plain request's arrival, or a stream's
+    /// departure: once per loop tick, in order, in one hand-over, so a storm of
+    /// connections or departures costs the script loop one wake-up per tick, not one each.
+    func tell(_ event: HubEvent) {
+        if toHub.isEmpty { loop.execute { [self] in handOverToHub() } }
+        toHub.append(event)
+    }
+
+    private func handOverToHub() {
+        let events = toHub
+        toHub = []
+        let hub = self.hub!
+        hub.loop.execute { hub.receive(events) }
     }
 
     // MARK: The hub's instructions

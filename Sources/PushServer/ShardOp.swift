@@ -15,3 +15,13 @@ enum ShardOp: Sendable {
     /// End the stream cleanly.
     case end(Int)
 }
+
+/// What a shard tells the hub, in batches, in the order it happened.
+enum HubEvent: Sendable {
+    /// A stream client's request is complete.
+    case connected(Request, id: Int)
+    /// A plain request for a handler is complete.
+    case received(Request, Exchange)
+    /// A stream the hub knew is gone: its peer closed (or it failed), or it was too slow.
+    case disconnected(id: Int, reason: DisconnectReason)
+}
