@@ -142,11 +142,15 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     }
 
     /// Gives the server `vm`'s routes, with the demo page at `/` and its live view's
-    /// status at `/_ssescript/status`, unless the script has its own there.
+    /// status at `/_ssescript/status`, unless the script has its own page at `/`
+    /// (then neither is served) or its own handler at the status path.
     private func publishRoutes(of vm: ScriptVM?) {
         var routes = vm?.routes ?? RouteTable()
-        for path in ["/", DemoPage.statusPath] where routes.handlers[path] == nil && routes.streams[path] == nil {
-            routes.handlers[path] = ["GET"]
+        if routes.handlers["/"] == nil && routes.streams["/"] == nil {
+            routes.handlers["/"] = ["GET"]
+            if routes.handlers[DemoPage.statusPath] == nil && routes.streams[DemoPage.statusPath] == nil {
+                routes.handlers[DemoPage.statusPath] = ["GET"]
+            }
         }
         server.routes = routes
     }

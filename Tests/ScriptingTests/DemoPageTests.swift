@@ -64,4 +64,23 @@ import Testing
             withExtendedLifetime(others) {}
         }
     }
+
+    @Test func theStatusIsJSONServedWithTheDemoPageOnly() async throws {
+        let script = """
+            sse.stream("/sse")
+            sse.every(60, function() end)
+            """
+        try await withLiveServer(script: script) { live in
+            let status = try await SSEClient.fetch(live.url("/_ssescript/status"))
+            #expect(status.status == 200 && status.headers.first(name: "content-type") == "application/json")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any])
+            #expect(object["clients"] as? [String: Int] == ["/sse": 0])
+            #expect(object["timers"] as? Int == 1 && object["errors"] as? [Any] != nil)
+            #expect(object["reload"] is NSNull)
+        }
+        try await withLiveServer(script: #"sse.get("/", function() return "my page" end)"#) { live in
+            let status = try await SSEClient.fetch(live.url("/_ssescript/status")).status
+            #expect(status == 404, "no demo page, no status")
+        }
+    }
 }

@@ -151,6 +151,41 @@ struct MetricsTests {
         }
     }
 
+    @Test func denialsClosesTimeoutsAndBroadcastsAreCounted() async throws {
+        let script = """
+            sse.stream("/feed", function(client)
+              if client.query.deny then client:deny(403, "not you") end
+              if client.query.close then client:send("bye"); client:close() end
+            end)
+            sse.post("/all", function() sse.broadcast("all"); sse.publish("/feed", "one"); return 204 end)
+            """
+        try await withObservedServer(script: script, configure: { $0.requestTimeout = .milliseconds(300) }) {
+            observed in
+            let live = observed.live
+            let before = try await observed.scrape()
+            #expect(try await curl([live.url("/feed?deny=1")]) == "403")
+            #expect(try await curl([live.url("/feed?close=1")]) == "200")
+            let silent = try RawConnection(port: live.port)
+            #expect(silent.isClosedByPeer(within: 5), "a connection that sends nothing is closed")
+            #expect(try await curl(["-X", "POST", live.url("/all")]) == "204")
+            let after = try await observed.scrape()
+            expectMoves(
+                before, after,
+                [
+                    ("ssescript_clients_disconnected_total", ["reason": "denied"], 1),
+                    ("ssescript_clients_disconnected_total", ["reason": "closed"], 1),
+                    ("ssescript_clients_disconnected_total", ["reason": "timeout"], 1),
+                    ("ssescript_clients_disconnected_total", ["reason": "peer"], 0),
+                    ("ssescript_events_published_total", ["topic_kind": "broadcast"], 1),
+                    ("ssescript_events_published_total", ["topic_kind": "stream"], 1),
+                    ("ssescript_events_sent_total", [:], 1),  // "bye"; nobody was left for the others
+                    ("ssescript_http_requests_total", ["status": "403"], 1),
+                    ("ssescript_http_requests_total", ["status": "200"], 1),
+                    ("ssescript_connections_accepted_total", [:], 4),
+                ])
+        }
+    }
+
     @Test func resumesAreCountedByResult() async throws {
         let script = """
             sse.stream("/feed", nil, { history = 5 })
