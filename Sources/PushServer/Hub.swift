@@ -179,19 +179,21 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     @discardableResult
     public func publish(_ event: ServerSentEvent, to topic: String) throws -> Int {
         loop.preconditionInEventLoop()
-        tally.countPublish(topicOptions[topic] == nil ? .topic : .stream)
         var event = event
-        let autoIDs = topicOptions[topic]?.autoIDs == true && event.id == nil
+        let options = topicOptions[topic]
+        let autoIDs = options?.autoIDs == true && event.id == nil
         if let broker {
             let frame = try Frame(event, allocator: allocator)
             let brokered = BrokeredEvent(
                 topic: topic, payload: frame.payload, id: frame.id, autoID: autoIDs,
                 history: historyCapacity(of: topic))
             if let reason = broker.publish(brokered) { throw PublishUnavailable(description: reason) }
+            tally.countPublish(options == nil ? .topic : .stream)
             return count(topic: topic)
         }
         if autoIDs { event.id = eventIDs.next() }
         let frame = try Frame(event, allocator: allocator)
+        tally.countPublish(options == nil ? .topic : .stream)
         return publish(frame, to: topic)
     }
 
@@ -215,7 +217,6 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     @discardableResult
     public func broadcast(_ event: ServerSentEvent) throws -> Int {
         loop.preconditionInEventLoop()
-        tally.countPublish(.broadcast)
         let frame = try Frame(event, allocator: allocator)
         if let broker {
             let brokered = BrokeredEvent(topic: nil, payload: frame.payload, id: nil, autoID: false, history: 0)
@@ -223,6 +224,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         } else {
             broadcast(frame)
         }
+        tally.countPublish(.broadcast)
         return openCount
     }
 

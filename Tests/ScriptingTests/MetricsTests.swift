@@ -159,7 +159,7 @@ struct MetricsTests {
             end)
             sse.post("/all", function() sse.broadcast("all"); sse.publish("/feed", "one"); return 204 end)
             """
-        try await withObservedServer(script: script, configure: { $0.requestTimeout = .milliseconds(300) }) {
+        try await withObservedServer(script: script, configure: { $0.requestTimeout = .milliseconds(1500) }) {
             observed in
             let live = observed.live
             let before = try await observed.scrape()
