@@ -13,7 +13,9 @@ public final class ScriptServer: Sendable {
     public struct Configuration: Sendable {
         public var server = PushServer.Configuration()
         public var script = ScriptOptions()
-        /// Threads for connections (the script has one of its own). Default: one per core.
+        /// Threads for connections (the script has one of its own). Default: one per
+        /// core. 0: one thread for the script and every connection, with no hand-over
+        /// between threads (as one nginx worker).
         public var ioThreads = System.coreCount
         /// Reload when the script or a module it `require`d changes. Default on.
         public var watch = true
@@ -48,8 +50,8 @@ public final class ScriptServer: Sendable {
         self.certificates = certificates
         var serverConfiguration = configuration.server
         if let certificates { serverConfiguration.tls = { certificates.current } }
-        io = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
-        scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        io = MultiThreadedEventLoopGroup(numberOfThreads: max(configuration.ioThreads, 1))
+        scripts = configuration.ioThreads == 0 ? io : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
             configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
         host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
@@ -142,7 +144,7 @@ public final class ScriptServer: Sendable {
     /// Shuts the loops down without a graceful stop (nothing was served).
     public func shutdownLoops() async {
         try? await io.shutdownGracefully()
-        try? await scripts.shutdownGracefully()
+        if scripts !== io { try? await scripts.shutdownGracefully() }
     }
 
     /// Checks a script without serving it: loads it and runs its top level.

@@ -55,7 +55,7 @@ import Testing
             (["--client-buffer", "10"], "--client-buffer must be a number of bytes, at least 1024."),
             (["--max-body=-1"], "--max-body must be a number of bytes, 0 or more."),
             (["--max-head", "10"], "--max-head must be a number of bytes, at least 256."),
-            (["--io-threads", "0"], "--io-threads must be from 1 to 256."),
+            (["--io-threads", "300"], "--io-threads must be from 0 (one thread for everything) to 256."),
             (["--heartbeat", "0"], "--heartbeat must be a number of seconds greater than 0."),
             (["--script-timeout", "0"], "--script-timeout must be a number of seconds greater than 0."),
             (["--cors", "localhost:3000"], "--cors takes an origin like http://localhost:3000"),
