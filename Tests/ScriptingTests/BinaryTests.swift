@@ -8,11 +8,13 @@ extension Live {
             let server = try RunningBinary(["serve", Repository.path("scripts/clock.lua"), "--port", "0"])
             defer { server.terminate() }
             let url = try #require(server.firstLine(timeout: 30), "the stream URL is printed on start")
-            #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix("/sse"))
+            // The README's session: the greeting at once, the clock's event 6 s after the start.
             let curl = try run("/usr/bin/curl", ["-sN", "--max-time", "7.5", url])
-            #expect(curl.output.contains(": ok\n"))
-            #expect(curl.output.contains("retry: 6000\ndata: "))
-            #expect(curl.output.contains("event: timeMessage\ndata: "))
+            let match = curl.output.wholeMatch(of: /: ok\nretry: 6000\ndata: (.+)\n\nevent: timeMessage\ndata: (.+)\n\n/)
+            #expect(match != nil, "\(curl.output.debugDescription)")
+            #expect(ClockScript.isNow(match.map { String($0.1) }) && ClockScript.isNow(match.map { String($0.2) }))
+            #expect(url.wholeMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+\/sse/) != nil, "one line, the stream's URL: \(url)")
+            #expect(server.moreOutput(quiet: 0.2) == "", "and nothing else")
             #expect(server.terminate() == 0, "SIGTERM ends the server with status 0")
         }
 
