@@ -10,10 +10,12 @@ extension Live {
             let url = try #require(server.firstLine(timeout: 30), "the stream URL is printed on start")
             // The README's session: the greeting at once, the clock's event 6 s after the start.
             let curl = try run("/usr/bin/curl", ["-sN", "--max-time", "7.5", url])
-            let match = curl.output.wholeMatch(of: /: ok\nretry: 6000\ndata: (.+)\n\nevent: timeMessage\ndata: (.+)\n\n/)
+            let match = curl.output.wholeMatch(
+                of: /: ok\nretry: 6000\ndata: (.+)\n\nevent: timeMessage\ndata: (.+)\n\n/)
             #expect(match != nil, "\(curl.output.debugDescription)")
             #expect(ClockScript.isNow(match.map { String($0.1) }) && ClockScript.isNow(match.map { String($0.2) }))
-            #expect(url.wholeMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+\/sse/) != nil, "one line, the stream's URL: \(url)")
+            #expect(
+                url.wholeMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+\/sse/) != nil, "one line, the stream's URL: \(url)")
             #expect(server.moreOutput(quiet: 0.2) == "", "and nothing else")
             #expect(server.terminate() == 0, "SIGTERM ends the server with status 0")
         }

@@ -5,7 +5,9 @@ import Foundation
 enum ClockScript {
     /// The date `os.date()` wrote, if `text` is exactly one.
     static func date(_ text: String) -> Date? {
-        guard text.wholeMatch(of: /[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}/) != nil
+        guard
+            text.wholeMatch(of: /[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}/)
+                != nil
         else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

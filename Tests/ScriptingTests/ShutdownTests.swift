@@ -70,9 +70,10 @@ extension Live {
             #expect(status == 0, "a first SIGINT is a graceful stop")
             #expect(elapsed < Self.gracefulStop, "stopped in \(elapsed) s")
             try await waitUntil { stream.hasEnded }
-            #expect(stream.events.map { "\($0.event ?? "message"):\($0.data ?? "")" } == [
-                "message:hello", "bye:server restarting",
-            ])
+            #expect(
+                stream.events.map { "\($0.event ?? "message"):\($0.data ?? "")" } == [
+                    "message:hello", "bye:server restarting",
+                ])
         }
 
         /// A stream whose client takes nothing cannot hold the stop: it is closed
