@@ -82,6 +82,21 @@ final class RawConnection {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Reads until what was read satisfies `done`, the peer closes, or `seconds` pass.
+    func read(seconds: Double = 5, until done: (String) -> Bool) -> String {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            setReadTimeout(seconds: max(0.01, min(5, deadline.timeIntervalSinceNow)))
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+            if done(String(decoding: received, as: UTF8.self)) { break }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Receives what has arrived (waiting up to 5 s) and hands it to `body`;
     /// false once the peer has closed or nothing came.
     func receive(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool {

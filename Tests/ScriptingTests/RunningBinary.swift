@@ -45,6 +45,27 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
 
     var pid: Int32 { process.processIdentifier }
 
+    /// Starts `ssescript serve` on `source` (Lua, written to a temporary file) on a
+    /// free port with `arguments`, and reads the first stream URL it prints.
+    static func serve(_ source: String, _ arguments: [String] = []) throws -> Served {
+        let binary = try RunningBinary(["serve", try TemporaryScript.write(source), "--port", "0"] + arguments)
+        let line = binary.firstLine(timeout: 30)
+        guard let line, let url = URLComponents(string: line), let host = url.host, let port = url.port else {
+            binary.terminate()
+            throw BinaryError("serve printed no stream URL: \(line ?? "nothing"); \(binary.errors)")
+        }
+        return Served(binary: binary, url: line, base: "http://\(host):\(port)", port: port)
+    }
+
+    /// A `serve` that has started: the binary, the first URL it printed, and where it listens.
+    struct Served {
+        let binary: RunningBinary
+        let url: String
+        /// `http://HOST:PORT`
+        let base: String
+        let port: Int
+    }
+
     // MARK: Output
 
     /// The next line the process writes to standard output, or nil if none comes
@@ -150,4 +171,9 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
         process.waitUntilExit()
         return process.terminationStatus
     }
+}
+
+struct BinaryError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
