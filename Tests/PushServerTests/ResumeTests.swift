@@ -44,6 +44,29 @@ import Testing
         #expect(opened == streamHead + chunk(": ok\n"))
     }
 
+    /// Without a `history` option a stream's topic keeps its last 100 events with
+    /// an id, and so does a topic that is not a stream path.
+    @Test func theDefaultHistoryIsTheLastHundred() throws {
+        let server = EmbeddedServer()
+        try publish(server, 1...150)
+        try publish(server, 1...150, to: "room")
+        let held = try server.connect()
+        #expect(
+            try server.exchange(held, "GET /sse HTTP/1.1\r\nLast-Event-ID: 51\r\n\r\n")
+                == streamHead + chunk(": ok\n") + (52...150).map(idEvent).joined(), "51 is the oldest kept")
+        let evicted = try server.connect()
+        #expect(
+            try server.exchange(evicted, "GET /sse HTTP/1.1\r\nLast-Event-ID: 50\r\n\r\n")
+                == streamHead + chunk(": ok\n") + chunk("event: ssescript-gap\ndata: 50\n\n")
+                + (51...150).map(idEvent).joined())
+        server.application.onConnect = { hub, client in hub.subscribe(client, to: "room") }
+        let other = try server.connect()
+        #expect(
+            try server.exchange(other, "GET /sse?lastEventId=51 HTTP/1.1\r\n\r\n")
+                == streamHead + chunk(": ok\n") + (52...150).map(idEvent).joined(), "from /sse, its path first")
+        #expect(server.hub.histories["room"]?.count == 100)
+    }
+
     @Test func theTopicHoldingTheIdIsReplayedEvenWithoutSubscribers() throws {
         let server = EmbeddedServer()
         try publish(server, 1...3, to: "room")

@@ -133,6 +133,9 @@ final class RawConnection {
     }
 }
 
+/// A chunk of a chunked body as it appears on the wire.
+func chunk(_ text: String) -> String { String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n" }
+
 /// Runs blocking work (sockets, waiting on a process) on a thread of its own, so
 /// that it does not hold one of the few threads every async test shares.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
