@@ -56,6 +56,38 @@ extension Live {
             }
         }
 
+        /// A burst the browser cannot take at once (8 MB in one batch, over twice a
+        /// 256 KiB budget): the server drops it as a slow client, and `EventSource`
+        /// comes back with `Last-Event-ID` and gets what it missed, each event once.
+        @Test func eventSourceResumesAfterASlowClientDisconnect() async throws {
+            let script = #"""
+                local page = [[<!doctype html><title>slow</title><script>
+                  window.seen = []; window.opens = 0;
+                  const source = new EventSource('/feed');
+                  source.onopen = () => { window.opens++; };
+                  source.onmessage = (e) => { window.seen.push(Number(e.data.split(" ")[0])); };
+                </script>]]
+                sse.get("/page", function() return 200, page, { ["Content-Type"] = "text/html" } end)
+                sse.stream("/feed", function(client) client:send{ retry = 200 } end, { history = 1000 })
+                local blob = string.rep("x", 100000)
+                sse.post("/burst", function()
+                  for n = 1, 80 do sse.publish("/feed", { id = n, data = n .. " " .. blob }) end
+                  return 204
+                end)
+                """#
+            try await withLiveServer(script: script, configure: { $0.clientBuffer = 256 << 10 }) { live in
+                let browser = try HeadlessChromium()
+                try browser.open(live.url("/page"))
+                _ = try await browser.waitFor("window.opens === 1")
+                #expect(try await SSEClient.fetch(live.url("/burst"), method: .POST).status == 204)
+                _ = try await browser.waitFor("window.seen.includes(80)", seconds: 30)
+                #expect(live.server.slowClientsDisconnected >= 1, "the browser was dropped as a slow client")
+                let seen = try #require(try browser.evaluate("window.seen") as? [Int])
+                #expect(seen == Array(1...80), "each event once, in order, across the reconnections")
+                #expect(try browser.evaluate("window.opens") as? Int ?? 0 >= 2, "it came back on its own")
+            }
+        }
+
         @Test func denyIsAPlainErrorAndEventSourceStaysClosed() async throws {
             let script = #"""
                 local page = [[<!doctype html><title>deny</title><script>
