@@ -203,8 +203,3 @@ import Testing
         #expect(channel.isActive)
     }
 }
-
-/// A plain response as the server writes it.
-func plain(_ status: String, _ body: String, headers: String = "") -> String {
-    "HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-}
