@@ -30,7 +30,7 @@ extension Live {
         // MARK: Output and start-up
 
         /// One line per stream URL, sorted, and nothing else: not the handlers.
-        @Test func serveprintsOneLinePerStreamURL() throws {
+        @Test func servePrintsOneLinePerStreamURL() throws {
             let path = try TemporaryScript.write(
                 """
                 sse.stream("/b"); sse.stream("/a", function(client) end); sse.stream("/c/d")
