@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer", "FeedClient",
+                "Scripting", "PushServer", "FeedClient", "LuaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

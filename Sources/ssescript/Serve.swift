@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import LuaRuntime
 import NIOCore
 import PushServer
 import Scripting
@@ -140,7 +141,8 @@ struct Serve: AsyncParsableCommand {
         do {
             try await server.load()
         } catch {
-            printError("ssescript: \(error)")
+            // One line, as the README promises: the message, not the traceback after it.
+            printError("ssescript: \((error as? LuaError)?.message ?? "\(error)")")
             await server.shutdownLoops()
             throw ExitCode.failure
         }
