@@ -116,7 +116,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            exclude: ["README.md", "RECORDING.md"],
+            exclude: ["RECORDING.md"],
             swiftSettings: [
                 .enableUpcomingFeature("InternalImportsByDefault"),
                 .enableUpcomingFeature("MemberImportVisibility"),
@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer", "Observability", "FeedClient",
+                "Scripting", "PushServer", "Observability", "FeedClient", "LuaRuntime",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),

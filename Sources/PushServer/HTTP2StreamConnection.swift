@@ -102,13 +102,8 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-            // Answered before its request was read whole (413, 408): reset the rest.
-            if next == .close {
-                let channel = context.channel
-                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if next == .close { closeOnceTheClientIsDone(context) }
         case .openStream:
             shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
@@ -121,6 +116,20 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             context.close(promise: nil)
         }
         request.releaseSlot(unless: machine, server: server)
+    }
+
+    /// Answered before its request was read whole (413, 408): what the client
+    /// still sends of it is read and dropped until it ends the request (the stream
+    /// then closes, both sides done), for at most `closeTimeout`; then the stream is
+    /// reset. Resetting at once races the response: a client still sending its body
+    /// (curl) may see the reset first and report a stream error, not the 413. As an
+    /// HTTP/1 connection's close reads what the client still sends, for at most 2 s.
+    private func closeOnceTheClientIsDone(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let reset = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in reset.cancel() }
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {

@@ -92,8 +92,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         openCount += 1
         tally.streamOpened(path: client.request.path)
         enqueue(.open(client.id), on: client.shard)
-        let wanted = client.topics.union([client.request.path]).sorted()
-        client.topics = Set(wanted)
+        // Its path, and the topics it was subscribed to while pending (rare), in order.
+        let wanted: [String]
+        if client.topics.isEmpty {
+            wanted = [client.request.path]
+            client.topics.insert(client.request.path)
+        } else {
+            wanted = client.topics.union([client.request.path]).sorted()
+            client.topics = Set(wanted)
+        }
         for topic in wanted { addSubscriber(client, to: topic) }
         guard let lastEventID = client.request.lastEventID, !lastEventID.isEmpty else {
             for topic in wanted { enqueue(.subscribe(client.id, topic: topic), on: client.shard) }
@@ -345,15 +352,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         }
     }
 
-    /// Hands every pending instruction to its I/O loop: one `execute` per loop.
+    /// Hands every pending instruction to its I/O loop: at most one `execute` per
+    /// loop, none while the loop is still taking earlier batches (`ShardInbox`).
     public func flush() {
         loop.preconditionInEventLoop()
         flushScheduled = false
         for index in outboxes.indices where !outboxes[index].isEmpty {
-            let ops = outboxes[index]
-            outboxes[index].removeAll(keepingCapacity: true)
             let shard = shards[index]
-            shard.loop.execute { shard.apply(ops) }
+            if shard.inbox.deliver(outboxes[index]) { shard.loop.execute { shard.drainInbox() } }
+            outboxes[index].removeAll(keepingCapacity: true)
         }
     }
 }

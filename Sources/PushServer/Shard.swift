@@ -128,6 +128,14 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     // MARK: The hub's instructions
 
+    /// Batches from the hub, taken together by `drainInbox`.
+    let inbox = ShardInbox()
+
+    /// Takes every batch the hub has left, until none is left.
+    func drainInbox() {
+        while case let ops = inbox.take(), !ops.isEmpty { apply(ops) }
+    }
+
     func apply(_ ops: [ShardOp]) {
         for op in ops {
             switch op {

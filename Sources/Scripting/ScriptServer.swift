@@ -13,7 +13,9 @@ public final class ScriptServer: Sendable {
     public struct Configuration: Sendable {
         public var server = PushServer.Configuration()
         public var script = ScriptOptions()
-        /// Threads for connections (the script has one of its own). Default: one per core.
+        /// Threads for connections (the script has one of its own). Default: one per
+        /// core. 0: one thread for the script and every connection, with no hand-over
+        /// between threads (as one nginx worker).
         public var ioThreads = System.coreCount
         /// Reload when the script or a module it `require`d changes. Default on.
         public var watch = true
@@ -82,8 +84,8 @@ public final class ScriptServer: Sendable {
         self.certificates = certificates
         var serverConfiguration = configuration.server
         if let certificates { serverConfiguration.tls = { certificates.current } }
-        io = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
-        scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        io = MultiThreadedEventLoopGroup(numberOfThreads: max(configuration.ioThreads, 1))
+        scripts = configuration.ioThreads == 0 ? io : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
             configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
         host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
@@ -196,7 +198,7 @@ public final class ScriptServer: Sendable {
     public func shutdownLoops() async {
         phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         try? await io.shutdownGracefully()
-        try? await scripts.shutdownGracefully()
+        if scripts !== io { try? await scripts.shutdownGracefully() }
     }
 
     /// Checks a script without serving it: loads it and runs its top level.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import LuaRuntime
 import NIOCore
 import Observability
 import PushServer
@@ -70,8 +71,8 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
-        if let ioThreads, !(1...256).contains(ioThreads) {
-            throw ValidationError("--io-threads must be from 1 to 256.")
+        if let ioThreads, !(0...256).contains(ioThreads) {
+            throw ValidationError("--io-threads must be from 0 (one thread for everything) to 256.")
         }
         guard heartbeat > 0, heartbeat.isFinite else {
             throw ValidationError("--heartbeat must be a number of seconds greater than 0.")
@@ -170,7 +171,8 @@ struct Serve: AsyncParsableCommand {
         do {
             try await server.load()
         } catch {
-            printError("ssescript: \(error)")
+            // One line, as the README promises: the message, not the traceback after it.
+            printError("ssescript: \((error as? LuaError)?.message ?? "\(error)")")
             await server.shutdownLoops()
             throw ExitCode.failure
         }

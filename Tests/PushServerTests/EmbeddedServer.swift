@@ -79,3 +79,8 @@ func chunk(_ text: String) -> String { String(text.utf8.count, radix: 16) + "\r\
 
 let streamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/// A plain response as the server writes it.
+func plain(_ status: String, _ body: String, headers: String = "") -> String {
+    "HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+}
