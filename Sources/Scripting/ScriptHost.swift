@@ -38,13 +38,23 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         publishRoutes(of: vm)
     }
 
-    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers, handlers).
+    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers,
+    /// handlers; `on_close` functions still to run run first, until they yield).
     public func stop(runningHooks: Bool = true) {
         loop.preconditionInEventLoop()
+        if runningHooks { runStopHook() }
         stopWatching()
-        if runningHooks, let vm { runHook("on_stop", in: vm) }
         vm?.retire()
         vm = nil
+    }
+
+    /// The first half of a graceful stop: no more reloads, and the script's
+    /// `on_stop` runs (what it publishes is delivered). The script goes on until
+    /// `stop(runningHooks: false)`, so that it hears its clients go (`"shutdown"`).
+    public func runStopHook() {
+        loop.preconditionInEventLoop()
+        stopWatching()
+        if let vm { runHook("on_stop", in: vm) }
     }
 
     /// The stream paths the script declared, sorted.
@@ -92,11 +102,14 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
             return false
         }
         for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
+        // Streams whose path is gone end under the old version, whose on_close sees "reload".
+        let open = server.hub.clients.sorted { $0.id < $1.id }
+        for client in open where next.streams[client.request.path] == nil { vm.closeRemoved(client) }
         vm.retire()
         self.vm = next
         lastReloadError = nil
         publishRoutes(of: next)
-        let clients = server.hub.clients.sorted { $0.id < $1.id }
+        let clients = open.filter(\.isConnected)
         for client in clients { next.connect(client, reloaded: true) }
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
@@ -152,8 +165,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.connect(client, reloaded: false)
     }
 
-    public func hub(_ hub: Hub, didDisconnect client: Client) {
-        vm?.disconnected(client)
+    public func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        vm?.disconnected(client, reason: reason)
     }
 
     public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
