@@ -38,3 +38,23 @@ extension ScriptVM {
         return .values(1)
     }
 }
+
+extension ScriptVM {
+    /// What the console does to a client, as the script's own methods would.
+    enum ClientAction {
+        case drop
+        case close
+        case stall(TimeAmount)
+    }
+
+    func perform(_ action: ClientAction, on client: Client) {
+        switch action {
+        case .stall(let duration):
+            hub.stall(client, for: duration)
+            return
+        case .drop: hub.drop(client)
+        case .close: hub.close(client)
+        }
+        if let session = sessions[client.id] { end(session, reason: .closed) }
+    }
+}

@@ -16,6 +16,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
+    /// The recent lines this host logged, for the console.
+    public let consoleLog = ConsoleLog()
     private(set) var vm: ScriptVM?
     private var watcher: FileWatcher?
     /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
@@ -25,8 +27,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
-        self.logger = logger
-        self.errors = ErrorLog(logger: logger)
+        self.logger = consoleLog.logger(forwardingTo: logger)
+        self.errors = ErrorLog(logger: self.logger)
     }
 
     /// Loads and runs the script, then serves what it declared. Throws the script's
@@ -138,10 +140,11 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         return vm
     }
 
-    /// Gives the server `vm`'s routes, with the demo page at `/` unless the script has one.
+    /// Gives the server `vm`'s routes, with the console at `/` (and its endpoints
+    /// under `/_ssescript/`) unless the script has its own `/`.
     private func publishRoutes(of vm: ScriptVM?) {
         var routes = vm?.routes ?? RouteTable()
-        if routes.handlers["/"] == nil && routes.streams["/"] == nil { routes.handlers["/"] = ["GET"] }
+        if routes.handlers["/"] == nil && routes.streams["/"] == nil { Console.addRoutes(to: &routes) }
         server.routes = routes
     }
 
@@ -170,10 +173,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     }
 
     public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
-        if request.path == "/", vm?.handlers["/"] == nil {
-            return hub.respond(
-                to: exchange,
-                with: DemoPage.response(streams: streamPaths, events: eventNames, reloadError: lastReloadError))
+        if isServingConsole, let response = consoleResponse(to: request) {
+            return hub.respond(to: exchange, with: response)
         }
         guard let vm else {
             return hub.respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no script running"))
@@ -181,9 +182,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.handle(request, exchange: exchange)
     }
 
-    /// Event names the demo page listens for: those written in the script as
+    /// Event names the console listens for: those written in the script as
     /// `event = "name"`.
-    private var eventNames: [String] {
+    var eventNames: [String] {
         guard let source = FileSystem.contents(of: scriptPath) else { return [] }
         return DemoPage.eventNames(in: source)
     }
