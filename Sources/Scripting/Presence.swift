@@ -29,6 +29,7 @@ extension ScriptVM {
     func departed(_ session: Session, reason: DisconnectReason) {
         guard session.departure == nil else { return }
         session.departure = reason
+        replays.clientGone(session.client.id)
         let handlers = session.closeHandlers
         session.closeHandlers = []
         guard !handlers.isEmpty else { return sessions.end(session) }

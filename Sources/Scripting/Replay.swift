@@ -70,6 +70,12 @@ final class Replay {
         finish("cancelled")
     }
 
+    /// Stops it if it plays to the client `id`, which is gone.
+    func clientGone(_ id: Int) {
+        guard outcome == nil, case .client(let client) = target, client.id == id else { return }
+        finish("client gone")
+    }
+
     /// Resumes the waker's task once it ends (at once if it has).
     func wait(_ waker: TaskWaker) {
         guard outcome == nil else { return wake(waker) }
@@ -163,6 +169,11 @@ final class Replays {
         for id in collected where replays[id]?.outcome != nil { replays[id] = nil }
         collected = []
         replays[replay.id] = replay
+    }
+
+    /// The client `id` is gone: replays to it stop.
+    func clientGone(_ id: Int) {
+        for replay in replays.values { replay.clientGone(id) }
     }
 
     /// Notes that Lua collected the handle of replay `id` (called from `__gc`, so nothing is freed here).

@@ -59,6 +59,24 @@ import Testing
         }
     }
 
+    @Test func aNewStallReplacesTheOneBeforeAndZeroEndsIt() async throws {
+        let script = """
+            sse.stream("/restall", function(client)
+              client:stall(10)
+              client:send("held")
+              sse.sleep(0.3)
+              client:stall(0)
+              sse.sleep(0.1)
+              client:send("after")
+            end)
+            """
+        try await withLiveServer(script: script) { live in
+            let arrivals = try await TimedReader.read(live.url("/restall"), count: 2)
+            #expect(arrivals.map(\.event.data) == ["held", "after"])
+            #expect(arrivals[0].time > 0.25 && arrivals[0].time < 1, "released by stall(0): \(arrivals.map(\.time))")
+        }
+    }
+
     @Test func aStallPastTheBudgetIsASlowClient() async throws {
         let log = LogRecorder()
         let script = """
@@ -127,26 +145,33 @@ import Testing
     }
 
     @Test func jitterDelaysEachEventByUpToItsSecondsAndKeepsTheOrder() async throws {
+        // One event every 50 ms; with jitter each is up to 200 ms late, never before the one before it.
         let script = """
-            sse.stream("/jittery", function(client)
-              for n = 1, 30 do client:send{ id = n, data = n } end
+            local function every_50_ms(client)
+              for n = 1, 30 do
+                client:send{ id = n, data = n }
+                sse.sleep(0.05)
+              end
               client:close()
-            end, { jitter = 0.2 })
-            sse.stream("/smooth", function(client)
-              for n = 1, 30 do client:send{ id = n, data = n } end
-              client:close()
-            end)
+            end
+            sse.stream("/jittery", every_50_ms, { jitter = 0.2 })
+            sse.stream("/smooth", every_50_ms)
             """
         try await withLiveServer(script: script) { live in
             let jittery = try await TimedReader.read(live.url("/jittery"))
             #expect(jittery.map(\.event.data) == (1...30).map(String.init), "every event, in order")
-            let times = jittery.map(\.time)
-            #expect(times.last! <= 0.3, "no event delayed past the jitter: \(times)")
-            #expect(times.last! > 0.05, "delayed: \(times)")
-            #expect(Set(times.map { ($0 * 100).rounded() }).count > 3, "spread out, not in one batch: \(times)")
+            let lateness = jittery.enumerated().map { $1.time - 0.05 * Double($0) }
+            #expect(lateness.allSatisfy { $0 > -0.03 && $0 < 0.3 }, "at most the jitter late: \(lateness)")
+            #expect(lateness.max()! > 0.08, "some are late: \(lateness)")
+            let gaps = Self.gaps(jittery)
+            #expect(gaps.contains { abs($0 - 0.05) > 0.03 }, "not the 50 ms rhythm: \(gaps)")
             let smooth = try await TimedReader.read(live.url("/smooth"))
             #expect(smooth.map(\.event.data) == (1...30).map(String.init))
-            #expect(smooth.last!.time < 0.05)
+            #expect(Self.gaps(smooth).allSatisfy { abs($0 - 0.05) < 0.045 }, "\(Self.gaps(smooth))")
         }
+    }
+
+    static func gaps(_ arrivals: [TimedReader.Arrival]) -> [Double] {
+        zip(arrivals, arrivals.dropFirst()).map { $1.time - $0.time }
     }
 }

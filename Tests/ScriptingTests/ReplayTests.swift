@@ -71,6 +71,27 @@ import Testing
         }
     }
 
+    @Test func aReplayToAClientThatGoesStopsAndSaysSo() async throws {
+        let log = LogRecorder()
+        let file = try Self.recording([(0, "one", nil), (0.2, "two", nil), (5, "never", nil)])
+        let script = """
+            sse.stream("/play", function(client)
+              local replay = assert(sse.replay("\(file)", { client = client }))
+              sse.after(0, function()   -- a timer waits: the handler of a client that goes ends with it
+                local done, why = replay:wait()
+                sse.log("replay ended: " .. tostring(done) .. " " .. tostring(why))
+              end)
+            end)
+            """
+        try await withLiveServer(script: script, logger: log.logger) { live in
+            let connection = try RawConnection(port: live.port)
+            connection.send("GET /play HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = connection.read(until: "data: two")
+            connection.close()
+            try await waitUntil(seconds: 1.5) { log.contains("replay ended: nil client gone") }  // not at 5 s
+        }
+    }
+
     @Test func aReplayToATopicKeepsIdsInItsHistoryForResumingClients() async throws {
         let file = try Self.recording([(0, "one", "1"), (0.05, "two", "2"), (0.1, "three", "3")])
         let script = """
