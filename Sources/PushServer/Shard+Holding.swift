@@ -18,9 +18,9 @@ extension Shard {
         scheduleRelease(endpoint)
     }
 
-    /// Ends the stream cleanly, behind the frames it holds.
+    /// Ends the stream cleanly, behind the frames it holds (and after its stall).
     func end(_ endpoint: Endpoint) {
-        guard let held = endpoint.held, !held.isEmpty else {
+        guard let held = endpoint.held, !held.isIdle(at: loop.now) else {
             unregister(endpoint.id)
             return endpoint.sink.endStream()
         }

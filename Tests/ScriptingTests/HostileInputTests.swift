@@ -199,7 +199,15 @@ import Testing
         }
         try await waitUntil { try streams() == "0" }
         if let target { try? await waitUntil(seconds: 5) { descriptors() <= target } }
-        return (descriptors(), server.residentKilobytes)
+        // The status connection itself closes a moment after its answer: count once the count holds still.
+        var count = descriptors()
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(50))
+            let now = descriptors()
+            if now == count { break }
+            count = now
+        }
+        return (count, server.residentKilobytes)
     }
 }
 
