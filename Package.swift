@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "FeedClient",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime",
+                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -105,7 +105,6 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             if next == .close { closeOnceTheClientIsDone(context) }
         case .openStream:
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
             request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -142,10 +141,11 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
 // MARK: The shard's side
 
 extension HTTP2StreamConnection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -178,7 +178,15 @@ extension HTTP2StreamConnection: StreamSink {
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
         server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(request.path)")
-        if let id { shard.tell(.disconnected(id: id)) }
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        perform(.abort)
+    }
+
+    /// Resets the stream (`RST_STREAM` with `CANCEL`); the connection goes on.
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
         perform(.abort)
     }
 }
@@ -194,7 +202,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

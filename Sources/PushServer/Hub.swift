@@ -7,9 +7,11 @@ public protocol PushApplication: AnyObject {
     /// A stream client's request is complete. Send, subscribe or deny now; if the
     /// client is still pending when this returns, the hub opens its stream.
     func hub(_ hub: Hub, didConnect client: Client)
-    /// The client went away (its peer closed, or it was too slow). Not called for
-    /// clients the application closed or denied itself.
-    func hub(_ hub: Hub, didDisconnect client: Client)
+    /// The client went away, and why: its peer closed (`peer`), it was too slow
+    /// (`slow`), its stream's time was up (`timeout`), the server stops
+    /// (`shutdown`). Not called for clients the application closed, dropped or
+    /// denied itself.
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason)
     /// A request for a plain HTTP endpoint; answer it with `hub.respond(to:with:)`.
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange)
 }
@@ -68,14 +70,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         return topics[topic]?.subscribers.count ?? 0
     }
 
-    /// Opens a pending client's stream: response head, first comment, and its
-    /// subscriptions (its path and any made while it was pending).
-    public func open(_ client: Client) {
+    /// Opens a pending client's stream: response head, first comment (unless
+    /// `greeting` is false), and its subscriptions (its path and any made while it
+    /// was pending).
+    public func open(_ client: Client, greeting: Bool = true) {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return }
         client.state = .open
         openCount += 1
-        enqueue(.open(client.id), on: client.shard)
+        enqueue(.open(client.id, greeting: greeting), on: client.shard)
         // Its path, and the topics it was subscribed to while pending (rare), in order.
         let wanted: [String]
         if client.topics.isEmpty {
@@ -253,7 +256,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             switch event {
             case .connected(let request, let id): connected(request, id: id)
             case .received(let request, let exchange): received(request, exchange: exchange)
-            case .disconnected(let id): disconnected(id)
+            case .disconnected(let id, let reason): disconnected(id, reason: reason)
             }
         }
     }
@@ -266,11 +269,11 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if client.state == .pending { open(client) }
     }
 
-    func disconnected(_ id: Int) {
+    func disconnected(_ id: Int, reason: DisconnectReason) {
         loop.preconditionInEventLoop()
         guard let client = streams[id] else { return }
         forget(client)
-        application?.hub(self, didDisconnect: client)
+        application?.hub(self, didDisconnect: client, reason: reason)
     }
 
     func received(_ request: Request, exchange: Exchange) {
@@ -284,7 +287,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     // MARK: Internals
 
     /// Drops a client from the hub's books; its connection is told separately.
-    private func forget(_ client: Client) {
+    func forget(_ client: Client) {
         if client.state == .open { openCount -= 1 }
         client.state = .closed
         streams[client.id] = nil

@@ -20,8 +20,8 @@ struct HubRequest {
         _ request: Request, _ kind: ConnectionStateMachine.Kind, sink: any StreamSink, shard: Shard,
         server: ServerState
     ) {
-        let heartbeat = kind == .stream ? server.streamOptions(for: request.path)?.heartbeat : nil
-        let id = shard.register(sink, heartbeat: heartbeat)
+        let options = kind == .stream ? server.streamOptions(for: request.path) : nil
+        let id = shard.register(sink, options: options)
         self.id = id
         path = request.path
         switch kind {
@@ -47,7 +47,7 @@ struct HubRequest {
     mutating func connectionClosed(hubHoldsStream: Bool, shard: Shard) {
         guard let id = take() else { return }
         shard.unregister(id)
-        if hubHoldsStream { shard.tell(.disconnected(id: id)) }
+        if hubHoldsStream { shard.tell(.disconnected(id: id, reason: .peer)) }
     }
 
     /// Gives the stream slot back once the machine no longer holds one.

@@ -39,7 +39,7 @@ import NIOHTTP1
             let shard = shards[nextShard]
             nextShard = (nextShard + 1) % shards.count
             let sink = CountingSink()
-            let id = shard.register(sink, heartbeat: nil)
+            let id = shard.register(sink, options: nil)
             sinks[id] = sink
             shard.tell(.connected(request, id: id))
             ids.append(id)
@@ -53,7 +53,7 @@ import NIOHTTP1
         for id in ids {
             let shard = shards[id % shards.count]
             shard.unregister(id)
-            shard.tell(.disconnected(id: id))
+            shard.tell(.disconnected(id: id, reason: .peer))
             sinks[id] = nil
         }
         run()
@@ -97,7 +97,7 @@ private final class CountingSink: StreamSink {
     var frames = 0
     var bytes = 0
 
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         guard !isOpen else { return false }
         isOpen = true
         return true
@@ -114,4 +114,5 @@ private final class CountingSink: StreamSink {
     func respond(_ response: Response) {}
     func endStream() { isOpen = false }
     func disconnectSlow() { isOpen = false }
+    func abort() { isOpen = false }
 }

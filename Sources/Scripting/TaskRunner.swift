@@ -9,6 +9,8 @@ final class ScriptTask {
         case stream(Session)
         case timer(ScriptTimer)
         case request(Exchange, path: String)
+        /// A `client:on_close` function, run once the client is gone.
+        case departure(Session)
     }
 
     let coroutine: LuaCoroutine
@@ -36,6 +38,7 @@ final class ScriptTask {
         case .stream(let session): "stream \(session.client.request.path) (client \(session.client.id))"
         case .timer(let timer): "timer \(timer.id)"
         case .request(_, let path): "handler \(path)"
+        case .departure(let session): "on_close of client \(session.client.id)"
         }
     }
 
