@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "FeedClient",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime", "Observability",
+                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "Observability",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -120,7 +120,6 @@ final class HTTP1Connection: ChannelInboundHandler {
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
-            context.write(wrapOutboundOut(wire.bytes(of: StreamGreeting.frame)), promise: nil)
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)
@@ -187,10 +186,11 @@ final class HTTP1Connection: ChannelInboundHandler {
 // MARK: The shard's side
 
 extension HTTP1Connection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -231,6 +231,13 @@ extension HTTP1Connection: StreamSink {
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }
+
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
+        perform(.abort)
+    }
 }
 
 extension HTTP1Connection: ShardConnection {
@@ -244,7 +251,9 @@ extension HTTP1Connection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

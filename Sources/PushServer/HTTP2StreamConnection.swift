@@ -107,7 +107,6 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         case .openStream:
             shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
             request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -144,10 +143,11 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
 // MARK: The shard's side
 
 extension HTTP2StreamConnection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -188,6 +188,14 @@ extension HTTP2StreamConnection: StreamSink {
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }
+
+    /// Resets the stream (`RST_STREAM` with `CANCEL`); the connection goes on.
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
+        perform(.abort)
+    }
 }
 
 extension HTTP2StreamConnection: ShardConnection {
@@ -201,7 +209,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -46,11 +46,6 @@ extension Hub {
         }
         for (label, gauge) in clientGauges { gauge.record(open[label] ?? 0) }
     }
-
-    /// The server stops: every client still here is counted as ended by the shutdown.
-    func endAllForShutdown() {
-        for client in Array(clients) { forget(client, because: .shutdown) }
-    }
 }
 
 extension Client {

@@ -9,9 +9,11 @@ public protocol PushApplication: AnyObject {
     /// A stream client's request is complete. Send, subscribe or deny now; if the
     /// client is still pending when this returns, the hub opens its stream.
     func hub(_ hub: Hub, didConnect client: Client)
-    /// The client went away (its peer closed, or it was too slow). Not called for
-    /// clients the application closed or denied itself.
-    func hub(_ hub: Hub, didDisconnect client: Client)
+    /// The client went away, and why: its peer closed (`peer`), it was too slow
+    /// (`slow`), its stream's time was up (`timeout`), the server stops
+    /// (`shutdown`). Not called for clients the application closed, dropped or
+    /// denied itself.
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason)
     /// A request for a plain HTTP endpoint; answer it with `hub.respond(to:with:)`.
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange)
 }
@@ -83,15 +85,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         return topics[topic]?.subscribers.count ?? 0
     }
 
-    /// Opens a pending client's stream: response head, first comment, and its
-    /// subscriptions (its path and any made while it was pending).
-    public func open(_ client: Client) {
+    /// Opens a pending client's stream: response head, first comment (unless
+    /// `greeting` is false), and its subscriptions (its path and any made while it
+    /// was pending).
+    public func open(_ client: Client, greeting: Bool = true) {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return }
         client.state = .open
         openCount += 1
         tally.streamOpened(path: client.request.path)
-        enqueue(.open(client.id), on: client.shard)
+        enqueue(.open(client.id, greeting: greeting), on: client.shard)
         // Its path, and the topics it was subscribed to while pending (rare), in order.
         let wanted: [String]
         if client.topics.isEmpty {
@@ -146,7 +149,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
-        forget(client, because: .denied, status: status.code)
+        forget(client, as: .denied, status: status.code)
         enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
         return true
     }
@@ -156,7 +159,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return }
         open(client)
-        forget(client, because: .closed)
+        forget(client, as: .closed)
         enqueue(.end(client.id), on: client.shard)
     }
 
@@ -277,7 +280,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             switch event {
             case .connected(let request, let id): connected(request, id: id)
             case .received(let request, let exchange): received(request, exchange: exchange)
-            case .disconnected(let id, let reason): disconnected(id, because: reason)
+            case .disconnected(let id, let reason): disconnected(id, reason: reason)
             }
         }
     }
@@ -291,12 +294,11 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if client.state == .pending { open(client) }
     }
 
-    /// The client's connection went: it closed, or it was too slow (`.slow`).
-    func disconnected(_ id: Int, because reason: DisconnectReason = .peer) {
+    func disconnected(_ id: Int, reason: DisconnectReason) {
         loop.preconditionInEventLoop()
         guard let client = streams[id] else { return }
-        forget(client, because: reason)
-        application?.hub(self, didDisconnect: client)
+        forget(client, as: Departure(reason))
+        application?.hub(self, didDisconnect: client, reason: reason)
     }
 
     func received(_ request: Request, exchange: Exchange) {
@@ -309,18 +311,18 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     // MARK: Internals
 
-    /// Drops a client from the hub's books, counting why; its connection is told separately.
-    func forget(_ client: Client, because reason: DisconnectReason, status: UInt? = nil) {
+    /// Drops a client from the hub's books, counting how it went; its connection is told separately.
+    func forget(_ client: Client, as departure: Departure, status: UInt? = nil) {
         if client.state == .open {
             openCount -= 1
             tally.streamClosed(path: client.request.path)
         }
-        tally.countDisconnect(reason)
+        tally.countDeparture(departure)
         if logger.logLevel <= .debug {
             var metadata = client.logMetadata
-            metadata["reason"] = "\(reason)"
+            metadata["reason"] = "\(departure)"
             if let status { metadata["status"] = "\(status)" }
-            logger.debug(reason == .denied ? "client denied" : "client disconnected", metadata: metadata)
+            logger.debug(departure == .denied ? "client denied" : "client disconnected", metadata: metadata)
         }
         client.state = .closed
         streams[client.id] = nil

@@ -20,8 +20,8 @@ struct HubRequest {
         _ request: Request, _ kind: ConnectionStateMachine.Kind, sink: any StreamSink, shard: Shard,
         server: ServerState
     ) {
-        let heartbeat = kind == .stream ? server.streamOptions(for: request.path)?.heartbeat : nil
-        let id = shard.register(sink, heartbeat: heartbeat)
+        let options = kind == .stream ? server.streamOptions(for: request.path) : nil
+        let id = shard.register(sink, options: options)
         self.id = id
         path = request.path
         switch kind {

@@ -8,7 +8,7 @@ struct HubTally {
     private(set) var published: [TopicKind: Int] = [:]
     /// Events queued for streams: one per subscriber a publish found, per send.
     var queued = 0
-    private(set) var disconnected: [DisconnectReason: Int] = [:]
+    private(set) var disconnected: [Departure: Int] = [:]
     private(set) var resumes: [ResumeResult: Int] = [:]
     /// Open streams by request path (a path is there while it has some).
     private(set) var openByPath: [String: Int] = [:]
@@ -16,12 +16,12 @@ struct HubTally {
 
     private struct Reported {
         var published: [TopicKind: Int] = [:]
-        var disconnected: [DisconnectReason: Int] = [:]
+        var disconnected: [Departure: Int] = [:]
         var resumes: [ResumeResult: Int] = [:]
     }
 
     mutating func countPublish(_ kind: TopicKind) { published[kind, default: 0] += 1 }
-    mutating func countDisconnect(_ reason: DisconnectReason) { disconnected[reason, default: 0] += 1 }
+    mutating func countDeparture(_ departure: Departure) { disconnected[departure, default: 0] += 1 }
     mutating func countResume(_ result: ResumeResult) { resumes[result, default: 0] += 1 }
 
     mutating func streamOpened(path: String) { openByPath[path, default: 0] += 1 }

@@ -107,7 +107,6 @@ public final class PushServer: Sendable {
             // The hub's pending instructions go out first; each shard's close-all is
             // queued behind them on its loop.
             hub.flush()
-            hub.endAllForShutdown()
             let closing = shards.map { shard in shard.loop.flatSubmit { shard.closeAll() } }
             return EventLoopFuture.andAllComplete(closing, on: hub.loop)
         }

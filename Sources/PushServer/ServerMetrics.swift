@@ -17,8 +17,13 @@ public final class ServerMetrics: Sendable {
             name: "ssescript_connections_accepted_total", help: "Connections accepted on the stream listener.",
             kind: .counter),
         MetricFamily(
+            name: "ssescript_connections_timed_out_total",
+            help: "Connections closed because a request did not come or complete in time (or a TLS handshake).",
+            kind: .counter),
+        MetricFamily(
             name: "ssescript_clients_disconnected_total",
-            help: "Stream clients that ended: peer, slow, closed (by the script), denied, shutdown, timeout.",
+            help:
+                "Stream clients that ended: peer, slow, timeout (their stream's), closed (by the script), denied, shutdown.",
             kind: .counter, labels: ["reason"]),
         MetricFamily(
             name: "ssescript_events_published_total",
@@ -43,9 +48,10 @@ public final class ServerMetrics: Sendable {
     /// False with the no-op factory: nothing is folded or scheduled.
     let isRecording: Bool
     let accepted: Counter
+    let timedOut: Counter
     let eventsSent: Counter
     let bytesSent: Counter
-    let disconnected: [DisconnectReason: Counter]
+    let disconnected: [Departure: Counter]
     let published: [TopicKind: Counter]
     let resumes: [ResumeResult: Counter]
     /// The Redis series, once the cluster's broker has attached (`attachCluster()`).
@@ -56,10 +62,11 @@ public final class ServerMetrics: Sendable {
         isRecording = factory.isRecording
         factory.describe(Self.families + ClusterMetrics.families)
         accepted = Counter(label: "ssescript_connections_accepted_total", factory: factory)
+        timedOut = Counter(label: "ssescript_connections_timed_out_total", factory: factory)
         eventsSent = Counter(label: "ssescript_events_sent_total", factory: factory)
         bytesSent = Counter(label: "ssescript_bytes_sent_total", factory: factory)
         disconnected = Self.counters(
-            "ssescript_clients_disconnected_total", "reason", DisconnectReason.allCases, factory)
+            "ssescript_clients_disconnected_total", "reason", Departure.allCases, factory)
         published = Self.counters("ssescript_events_published_total", "topic_kind", TopicKind.allCases, factory)
         resumes = Self.counters("ssescript_resumes_total", "result", ResumeResult.allCases, factory)
         // The family shows from the start, with the status every stream answers.
@@ -87,21 +94,32 @@ public final class ServerMetrics: Sendable {
     }
 }
 
-/// Why a stream client ended (`ssescript_clients_disconnected_total{reason}`).
-enum DisconnectReason: String, CaseIterable, Sendable {
+/// How a stream client ended, as `ssescript_clients_disconnected_total{reason}`
+/// counts it: the ways the hub sees (a reload or a script error that closes a
+/// stream is `closed`; one that refuses it before it opened is `denied`).
+enum Departure: String, CaseIterable, Sendable {
     /// The client closed its connection (or it broke).
     case peer
     /// It read too slowly: over its write budget for too long.
     case slow
-    /// The script closed its stream (`client:close()`, or a reload dropped its path).
+    /// Its stream lasted its stream's `timeout`.
+    case timeout
+    /// The server stopped.
+    case shutdown
+    /// The application closed or dropped its stream.
     case closed
     /// Refused before its stream opened (`client:deny`, a script error, no script).
     case denied
-    /// The server stopped.
-    case shutdown
-    /// A connection whose request did not come or complete in time (slow-loris,
-    /// an idle kept-alive connection, a TLS handshake that never ends).
-    case timeout
+
+    init(_ reason: DisconnectReason) {
+        switch reason {
+        case .peer: self = .peer
+        case .slow: self = .slow
+        case .timeout: self = .timeout
+        case .shutdown: self = .shutdown
+        case .closed, .reload, .error: self = .closed
+        }
+    }
 }
 
 /// What a publish went to (`ssescript_events_published_total{topic_kind}`): never the topic itself.

@@ -43,7 +43,7 @@ import NIOHTTP1
             let shard = shards[nextShard]
             nextShard = (nextShard + 1) % shards.count
             let sink = CountingSink()
-            let id = shard.register(sink, heartbeat: nil)
+            let id = shard.register(sink, options: nil)
             sinks[id] = sink
             shard.tell(.connected(request, id: id))
             ids.append(id)
@@ -101,7 +101,7 @@ private final class CountingSink: StreamSink {
     var frames = 0
     var bytes = 0
 
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         guard !isOpen else { return false }
         isOpen = true
         return true
@@ -118,4 +118,5 @@ private final class CountingSink: StreamSink {
     func respond(_ response: Response) {}
     func endStream() { isOpen = false }
     func disconnectSlow() { isOpen = false }
+    func abort() { isOpen = false }
 }

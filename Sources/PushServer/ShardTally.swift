@@ -23,7 +23,7 @@ struct ShardTally {
         if accepted > 0 { metrics.accepted.increment(by: accepted) }
         if eventsSent > 0 { metrics.eventsSent.increment(by: eventsSent) }
         if bytesSent > 0 { metrics.bytesSent.increment(by: bytesSent) }
-        if timedOut > 0 { metrics.disconnected[.timeout]?.increment(by: timedOut) }
+        if timedOut > 0 { metrics.timedOut.increment(by: timedOut) }
         accepted = 0
         eventsSent = 0
         bytesSent = 0

@@ -15,11 +15,15 @@ extension ScriptVM {
             ("subscribe", { try $0.subscribe($1, true) }),
             ("unsubscribe", { try $0.subscribe($1, false) }),
             ("deny", { try $0.deny($1) }),
+            ("on_close", { try $0.onClose($1) }),
+            ("drop", { try $0.drop($1) }),
+            ("stall", { try $0.stall($1) }),
+            ("send_raw", { try $0.sendRaw($1) }),
         ]
     }
 
     /// The session of the client that is `self` (argument 1); nil once it is gone.
-    private func session(_ stack: LuaStack) throws -> Session? {
+    func session(_ stack: LuaStack) throws -> Session? {
         guard let id = stack.userdataID(at: 1, metatable: Sessions.metatable) else {
             throw LuaArgumentError(1, "client expected, got \(stack.typeName(at: 1))")
         }
@@ -119,7 +123,7 @@ extension ScriptVM {
     func close(_ stack: LuaStack) throws -> LuaReturn {
         if let session = try self.session(stack) {
             hub.close(session.client)
-            end(session)
+            end(session, reason: .closed)
         }
         return .none
     }
@@ -144,7 +148,7 @@ extension ScriptVM {
         guard hub.deny(session.client, status: status, message: message) else {
             throw ScriptAPIError("client:deny must come before the stream starts (its first send, comment or sleep)")
         }
-        end(session)
+        end(session, reason: .closed)
         return .none
     }
 

@@ -1,10 +1,9 @@
 import CoreMetrics
 import LuaRuntime
 import NIOCore
-import NIOHTTP1
 import PushServer
 
-/// How a reload went, as the demo page's live view shows it.
+/// How a reload went, as the console's activity shows it.
 struct ReloadReport {
     var ok: Bool
     /// Wall-clock seconds.
@@ -15,8 +14,8 @@ struct ReloadReport {
     var message: String
 }
 
-/// The demo page's live view (`GET /_ssescript/status`, JSON, polled every
-/// second) and the script's share of the metrics.
+/// The script's share of the metrics, and the console's live activity: the
+/// `activity` member of `/_ssescript/status` (see `ConsolePage.activityScript`).
 extension ScriptHost {
     /// Sets the gauges only the script loop can read: the VM's memory and its
     /// timers. Called at every sweep of the host and before a scrape.
@@ -26,33 +25,30 @@ extension ScriptHost {
         runtimeMetrics.timers.record(vm?.timers.count ?? 0)
     }
 
-    /// `{ time, clients: { path: n }, clients_total, events_published, events_queued,
-    /// lua_memory_bytes, timers, errors: [{ message, time, count }], reload }`.
-    /// Totals are counts since the start: the page makes rates of them.
-    func statusResponse() -> Response {
+    /// `{ time, events_published, events_queued, open_by_path, lua_memory_bytes,
+    /// timers, errors: [{ message, time, count }], last_reload }`. Totals are counts
+    /// since the start: the page makes rates of them.
+    func activity() -> ConsoleJSON {
         let hub = server.hub
-        var clients = hub.openStreamsByPath
-        for path in streamPaths where clients[path] == nil { clients[path] = 0 }
-        let clientFields = clients.keys.sorted().map { "\(DemoPage.json($0)):\(clients[$0]!)" }
-        let errorItems = errors.recent.map {
-            "{\"message\":\(DemoPage.json($0.message)),\"time\":\($0.time),\"count\":\($0.count)}"
+        let open = hub.openStreamsByPath
+        let errors = self.errors.recent.map { error in
+            ConsoleJSON.object([
+                ("message", .string(error.message)), ("time", .number(error.time)), ("count", .int(error.count)),
+            ])
         }
-        let reload = lastReload.map {
-            "{\"ok\":\($0.ok),\"time\":\($0.time),\"reason\":\(DemoPage.json($0.reason)),\"message\":\(DemoPage.json($0.message))}"
+        let reload = lastReload.map { report in
+            ConsoleJSON.object([
+                ("ok", .bool(report.ok)), ("time", .number(report.time)), ("reason", .string(report.reason)),
+                ("message", .string(report.message)),
+            ])
         }
-        let fields = [
-            "\"time\":\(ScriptVM.wallClock())",
-            "\"clients\":{\(clientFields.joined(separator: ","))}",
-            "\"clients_total\":\(hub.openStreamsByPath.values.reduce(0, +))",
-            "\"events_published\":\(hub.eventsPublished)",
-            "\"events_queued\":\(hub.eventsQueued)",
-            "\"lua_memory_bytes\":\(vm.map { $0.lua.memoryInUse } ?? 0)",
-            "\"timers\":\(vm?.timers.count ?? 0)",
-            "\"errors\":[\(errorItems.joined(separator: ","))]",
-            "\"reload\":\(reload ?? "null")",
-        ]
-        return Response(
-            status: .ok, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-            body: ByteBuffer(string: "{" + fields.joined(separator: ",") + "}"))
+        return .object([
+            ("time", .number(ScriptVM.wallClock())),
+            ("events_published", .int(hub.eventsPublished)), ("events_queued", .int(hub.eventsQueued)),
+            ("open_by_path", .object(open.keys.sorted().map { ($0, .int(open[$0]!)) })),
+            ("lua_memory_bytes", .int(vm.map { $0.lua.isClosed ? 0 : $0.lua.memoryInUse } ?? 0)),
+            ("timers", .int(vm?.timers.count ?? 0)),
+            ("errors", .array(errors)), ("last_reload", reload ?? .null),
+        ])
     }
 }

@@ -20,6 +20,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     let runtimeMetrics: ScriptRuntimeMetrics
     /// What scripts declared with `sse.metrics`: kept across reloads.
     let scriptMetrics: ScriptMetricRegistry
+    /// The recent lines this host logged, for the console.
+    public let consoleLog = ConsoleLog()
     private(set) var vm: ScriptVM?
     private var watcher: FileWatcher?
     /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
@@ -31,10 +33,10 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
-        self.logger = logger
+        self.logger = consoleLog.logger(forwardingTo: logger)
         runtimeMetrics = ScriptRuntimeMetrics(factory: server.configuration.metrics)
-        scriptMetrics = ScriptMetricRegistry(factory: server.configuration.metrics, logger: logger)
-        self.errors = ErrorLog(logger: logger, metrics: runtimeMetrics)
+        scriptMetrics = ScriptMetricRegistry(factory: server.configuration.metrics, logger: self.logger)
+        self.errors = ErrorLog(logger: self.logger, metrics: runtimeMetrics)
     }
 
     /// Loads and runs the script, then serves what it declared. Throws the script's
@@ -46,13 +48,23 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         publishRoutes(of: vm)
     }
 
-    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers, handlers).
+    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers,
+    /// handlers; `on_close` functions still to run run first, until they yield).
     public func stop(runningHooks: Bool = true) {
         loop.preconditionInEventLoop()
+        if runningHooks { runStopHook() }
         stopWatching()
-        if runningHooks, let vm { runHook("on_stop", in: vm) }
         vm?.retire()
         vm = nil
+    }
+
+    /// The first half of a graceful stop: no more reloads, and the script's
+    /// `on_stop` runs (what it publishes is delivered). The script goes on until
+    /// `stop(runningHooks: false)`, so that it hears its clients go (`"shutdown"`).
+    public func runStopHook() {
+        loop.preconditionInEventLoop()
+        stopWatching()
+        if let vm { runHook("on_stop", in: vm) }
     }
 
     /// The stream paths the script declared, sorted.
@@ -104,11 +116,14 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
             return false
         }
         for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
+        // Streams whose path is gone end under the old version, whose on_close sees "reload".
+        let open = server.hub.clients.sorted { $0.id < $1.id }
+        for client in open where next.streams[client.request.path] == nil { vm.closeRemoved(client) }
         vm.retire()
         self.vm = next
         lastReloadError = nil
         publishRoutes(of: next)
-        let clients = server.hub.clients.sorted { $0.id < $1.id }
+        let clients = open.filter(\.isConnected)
         for client in clients { next.connect(client, reloaded: true) }
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
@@ -141,17 +156,11 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         return vm
     }
 
-    /// Gives the server `vm`'s routes, with the demo page at `/` and its live view's
-    /// status at `/_ssescript/status`, unless the script has its own page at `/`
-    /// (then neither is served) or its own handler at the status path.
+    /// Gives the server `vm`'s routes, with the console at `/` (and its endpoints
+    /// under `/_ssescript/`) unless the script has its own `/`.
     private func publishRoutes(of vm: ScriptVM?) {
         var routes = vm?.routes ?? RouteTable()
-        if routes.handlers["/"] == nil && routes.streams["/"] == nil {
-            routes.handlers["/"] = ["GET"]
-            if routes.handlers[DemoPage.statusPath] == nil && routes.streams[DemoPage.statusPath] == nil {
-                routes.handlers[DemoPage.statusPath] = ["GET"]
-            }
-        }
+        if routes.handlers["/"] == nil && routes.streams["/"] == nil { Console.addRoutes(to: &routes) }
         server.routes = routes
     }
 
@@ -177,18 +186,13 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.connect(client, reloaded: false)
     }
 
-    public func hub(_ hub: Hub, didDisconnect client: Client) {
-        vm?.disconnected(client)
+    public func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        vm?.disconnected(client, reason: reason)
     }
 
     public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
-        if request.path == "/", vm?.handlers["/"] == nil {
-            return hub.respond(
-                to: exchange,
-                with: DemoPage.response(streams: streamPaths, events: eventNames, reloadError: lastReloadError))
-        }
-        if request.path == DemoPage.statusPath, vm?.handlers[DemoPage.statusPath] == nil {
-            return hub.respond(to: exchange, with: statusResponse())
+        if isServingConsole, let response = consoleResponse(to: request) {
+            return hub.respond(to: exchange, with: response)
         }
         guard let vm else {
             return hub.respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no script running"))
@@ -196,9 +200,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.handle(request, exchange: exchange)
     }
 
-    /// Event names the demo page listens for: those written in the script as
+    /// Event names the console listens for: those written in the script as
     /// `event = "name"`.
-    private var eventNames: [String] {
+    var eventNames: [String] {
         guard let source = FileSystem.contents(of: scriptPath) else { return [] }
         return DemoPage.eventNames(in: source)
     }

@@ -171,16 +171,18 @@ public final class ScriptServer: Sendable {
     }
 
     /// Stops gracefully: no new connections, the script's `on_stop` (its last events
-    /// go out), then every stream ends cleanly and every connection closes; then the
-    /// loops shut down.
+    /// go out), then every stream ends cleanly and every connection closes (the
+    /// script's `on_close` functions hear `"shutdown"`), then the script stops and
+    /// the loops shut down.
     public func stop() async {
         phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         certificatePoll.withLock { $0?.cancel() }
         metricsSweep.withLock { $0?.cancel() }
         await server.stopAccepting()
         let host = self.host
-        try? await loop.submit { host.stop() }.get()
+        try? await loop.submit { host.runStopHook() }.get()
         await server.stop()
+        try? await loop.submit { host.stop(runningHooks: false) }.get()
         await shutdownLoops()
     }
 

@@ -23,6 +23,7 @@ final class ScriptVM {
     let sessions = Sessions()
     let runner: TaskRunner
     let timers: ScriptTimers
+    let replays = Replays()
     let logger: Logger
     let errors: ErrorLog
     /// The metrics declared with `sse.metrics` (the host's: they outlive this VM).
@@ -87,13 +88,17 @@ final class ScriptVM {
         )
     }
 
-    deinit { retire() }
+    deinit { retire(runningDepartures: false) }
 
     /// Stops everything it runs and closes its VM. Retiring twice is harmless. An HTTP
-    /// request a handler was still working on gets `503` (it may be retried).
-    func retire() {
+    /// request a handler was still working on gets `503` (it may be retried). The
+    /// `on_close` functions of clients that went (a reload removed their path, the
+    /// server stops) run first, until they yield.
+    func retire(runningDepartures: Bool = true) {
         guard !lua.isClosed else { return }
+        if runningDepartures { runDepartures() }
         scheduler.cancelAll()
+        replays.removeAll()
         timers.removeAll()
         let running = runner.takeAll()
         for task in running {
@@ -116,8 +121,7 @@ final class ScriptVM {
         guard let declaration = streams[client.request.path] else {
             sessions.reap()
             if reloaded {
-                hub.send(Frame(raw: ": stream \(client.request.path) no longer exists\n"), to: client)
-                hub.close(client)
+                closeRemoved(client)
             } else {
                 hub.deny(client, status: .notFound, message: "no stream at \(client.request.path)")
             }
@@ -131,17 +135,26 @@ final class ScriptVM {
         runner.start(task, argumentCount: 1)
     }
 
-    func disconnected(_ client: Client) {
+    func disconnected(_ client: Client, reason: DisconnectReason) {
         sessions.reap()
         guard let session = sessions[client.id] else { return }
-        end(session)
+        end(session, reason: reason)
     }
 
-    /// Ends what a session runs once its client is gone, closed or denied. A
-    /// handler that is running now (it closed its own client) ends at its next yield.
-    func end(_ session: Session) {
-        sessions.end(session)
+    /// Ends what a session runs once its client is gone, closed or denied, and
+    /// runs its `on_close` functions. A handler that is running now (it closed its
+    /// own client) ends at its next yield.
+    func end(_ session: Session, reason: DisconnectReason) {
         if let task = session.task { runner.stop(task) }
+        departed(session, reason: reason)
+    }
+
+    /// A reload removed the client's path: it gets a comment saying so, its
+    /// stream ends cleanly, and its `on_close` functions get `"reload"`.
+    func closeRemoved(_ client: Client) {
+        hub.send(Frame(raw: ": stream \(client.request.path) no longer exists\n"), to: client)
+        hub.close(client)
+        if let session = sessions[client.id] { end(session, reason: .reload) }
     }
 
     // MARK: HTTP handlers
@@ -178,10 +191,10 @@ extension ScriptVM: TaskOutcomes {
             if !hub.deny(session.client, status: .internalServerError, message: "script error") {
                 hub.close(session.client)
             }
-            sessions.end(session)
+            departed(session, reason: .error)
         case .request(let exchange, _):
             hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
-        case .timer:
+        case .timer, .departure:
             break
         }
     }

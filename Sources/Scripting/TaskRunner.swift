@@ -11,6 +11,8 @@ final class ScriptTask {
         case stream(Session)
         case timer(ScriptTimer)
         case request(Exchange, path: String)
+        /// A `client:on_close` function, run once the client is gone.
+        case departure(Session)
     }
 
     let coroutine: LuaCoroutine
@@ -35,7 +37,8 @@ final class ScriptTask {
     /// The fields of its log lines: the client and path of a stream handler, a handler's path.
     var logMetadata: Logger.Metadata {
         switch purpose {
-        case .stream(let session): ["client": "\(session.client.id)", "path": "\(session.client.request.path)"]
+        case .stream(let session), .departure(let session):
+            ["client": "\(session.client.id)", "path": "\(session.client.request.path)"]
         case .timer(let timer): ["timer": "\(timer.id)"]
         case .request(_, let path): ["path": "\(path)"]
         }
@@ -47,6 +50,7 @@ final class ScriptTask {
         case .stream(let session): "stream \(session.client.request.path) (client \(session.client.id))"
         case .timer(let timer): "timer \(timer.id)"
         case .request(_, let path): "handler \(path)"
+        case .departure(let session): "on_close of client \(session.client.id)"
         }
     }
 

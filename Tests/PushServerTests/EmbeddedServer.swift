@@ -61,6 +61,8 @@ final class EmbeddedServer {
 final class RecordingApplication: PushApplication {
     var connected: [Client] = []
     var disconnected: [Int] = []
+    /// Why each disconnected client went, by id.
+    var reasons: [Int: DisconnectReason] = [:]
     var requests: [(Request, Exchange)] = []
     var onConnect: (Hub, Client) -> Void = { _, _ in }
 
@@ -69,7 +71,10 @@ final class RecordingApplication: PushApplication {
         onConnect(hub, client)
     }
 
-    func hub(_ hub: Hub, didDisconnect client: Client) { disconnected.append(client.id) }
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        disconnected.append(client.id)
+        reasons[client.id] = reason
+    }
 
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) { requests.append((request, exchange)) }
 }

@@ -49,7 +49,7 @@ extension Live {
             try #require(JSONSerialization.jsonObject(with: Data((data ?? "").utf8)) as? [String: Any])
         }
 
-        @Test func chatWelcomesAndRelaysMessages() async throws {
+        @Test func chatWelcomesRelaysMessagesAndSaysWhoLeft() async throws {
             try await withLiveServer(script: "file:" + Repository.path("examples/chat.lua")) { live in
                 let room = EventCollector(live.url("/chat?name=ada"))
                 try await room.waitFor { $0.count >= 2 }
@@ -65,6 +65,21 @@ extension Live {
                 #expect(try Self.json(room.events[2].data)["text"] as? String == "hi")
                 let bad = try await SSEClient.fetch(live.url("/chat"), method: .POST, body: "not json")
                 #expect(bad.status == 400 && bad.body.hasPrefix("send JSON like"))
+
+                // Grace joins (she sees both of them), then closes her connection: ada hears both.
+                let grace = try RawConnection(port: live.port)
+                grace.send("GET /chat?name=grace HTTP/1.1\r\nHost: x\r\n\r\n")
+                let greeting = grace.read(until: "event: joined")
+                #expect(greeting.contains(#""members":["ada","grace"]"#), "\(greeting)")
+                try await room.waitFor { $0.count >= 4 }
+                #expect(room.events[3].event == "joined")
+                #expect(try Self.json(room.events[3].data)["name"] as? String == "grace")
+                grace.close()
+                try await room.waitFor { $0.count >= 5 }
+                #expect(room.events[4].event == "left")
+                let left = try Self.json(room.events[4].data)
+                #expect(left["name"] as? String == "grace" && left["reason"] as? String == "peer")
+                #expect(left["online"] as? Int == 1)
             }
         }
 
@@ -89,6 +104,23 @@ extension Live {
                 #expect(finish.dropLast().allSatisfy { $0 is NSNull }, "finish_reason is null until the end")
                 let refused = try await SSEClient.fetch(url)
                 #expect(refused.status == 400 && refused.body.hasPrefix("POST a JSON body"))
+            }
+        }
+
+        @Test func recordedServesTheTickerAgainWithItsTiming() async throws {
+            try await withLiveServer(script: "file:" + Repository.path("examples/recorded.lua")) { live in
+                let received = try await TimedReader.read(live.url("/once?speed=4"))
+                #expect(received.first?.event.retry == 2000, "the recording's first record")
+                let arrivals = received.filter { $0.event.data != nil }
+                #expect(arrivals.map(\.event.event) == ["quote", "quote", "quote", "quote", "halt", "quote", "end"])
+                #expect(arrivals.prefix(6).map(\.event.id) == ["1", "2", "3", "4", "5", "6"])
+                #expect(try Self.json(arrivals[4].event.data)["reason"] as? String == "volatility")
+                // Recorded at 0, 0.41, 1.00, 1.00, 2.25, 3.00 s; a quarter of that.
+                #expect(abs(arrivals[5].time - arrivals[0].time - 0.75) < 0.05, "\(arrivals.map(\.time))")
+                #expect(abs(arrivals[4].time - arrivals[3].time - 0.31) < 0.05)
+                let shared = EventCollector(live.url("/ticker"))
+                try await shared.waitFor(seconds: 5) { $0.count >= 2 }
+                #expect(shared.events.allSatisfy { $0.event == "quote" || $0.event == "halt" })
             }
         }
 

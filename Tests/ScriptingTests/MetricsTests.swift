@@ -179,7 +179,8 @@ extension Live {
                     [
                         ("ssescript_clients_disconnected_total", ["reason": "denied"], 1),
                         ("ssescript_clients_disconnected_total", ["reason": "closed"], 1),
-                        ("ssescript_clients_disconnected_total", ["reason": "timeout"], 1),
+                        ("ssescript_connections_timed_out_total", [:], 1),
+                        ("ssescript_clients_disconnected_total", ["reason": "timeout"], 0),
                         ("ssescript_clients_disconnected_total", ["reason": "peer"], 0),
                         ("ssescript_events_published_total", ["topic_kind": "broadcast"], 1),
                         ("ssescript_events_published_total", ["topic_kind": "stream"], 1),
