@@ -108,6 +108,11 @@ extension ScriptVM {
 
     func send(_ stack: LuaStack) throws -> LuaReturn {
         let session = try self.session(stack)
+        // A plain line of text (most sends) is framed straight from Lua's bytes.
+        if stack.type(at: 2) == .string, let frame = stack.withBytes(at: 2, { Frame(dataLine: $0) }) ?? nil {
+            stack.push(session.map { hub.send(frame, to: $0.client) } ?? false)
+            return .values(1)
+        }
         let event = try self.event(stack, at: 2)
         stack.push(try session.map { try hub.send(event, to: $0.client) } ?? false)
         return .values(1)

@@ -17,8 +17,10 @@ final class ScriptTask {
 
     let coroutine: LuaCoroutine
     let purpose: Purpose
-    /// The pending wake-up while it sleeps.
+    /// Its wake-up, made at its first sleep and armed again for each one after.
     fileprivate var wake: Scheduler.Timer?
+    /// Asleep until `wake` fires.
+    fileprivate var isSleeping: Bool { wake.map { !$0.isCancelled } ?? false }
     /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
     fileprivate var awaitsResults = false
     private(set) var isEnded = false
@@ -102,7 +104,7 @@ final class TaskRunner {
 
     private func resume(_ task: ScriptTask, argumentCount: Int32 = 0) {
         guard !task.isEnded, !lua.isClosed else { return }
-        task.wake = nil
+        task.wake?.cancel()
         let outer = current
         current = task
         let started = resumeTimer == nil ? 0 : NIODeadline.now().uptimeNanoseconds
@@ -111,11 +113,11 @@ final class TaskRunner {
         current = outer
         switch outcome {
         case .hostYield:
-            if task.isObsolete || (task.wake == nil && !task.awaitsResults) { finish(task) }
+            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { finish(task) }
         case .yielded(let count):
             // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
             task.coroutine.stack.pop(count)
-            task.wake = scheduler.schedule(after: .zero) { [unowned self] in resume(task) }
+            sleep(task, for: .zero)
         case .finished(let count):
             outcomes?.taskCompleted(task, resultCount: count)
             finish(task)
@@ -130,8 +132,14 @@ final class TaskRunner {
     func sleepCurrent(for delay: TimeAmount) -> Bool {
         guard let task = current else { return false }
         if task.isObsolete { return true }
-        task.wake = scheduler.schedule(after: delay) { [unowned self] in resume(task) }
+        sleep(task, for: delay)
         return true
+    }
+
+    private func sleep(_ task: ScriptTask, for delay: TimeAmount) {
+        let wake = task.wake ?? scheduler.makeReusableTimer { [unowned self, unowned task] in resume(task) }
+        task.wake = wake
+        scheduler.arm(wake, after: delay)
     }
 
     /// Suspends the running task until the returned waker brings its results (what
