@@ -266,7 +266,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         let client = Client(id: id, request: request, shard: shardIndex(of: id))
         streams[id] = client
         application?.hub(self, didConnect: client)
-        if client.state == .pending { open(client) }
+        if client.state == .pending && !client.isHeldPending { open(client) }
     }
 
     func disconnected(_ id: Int, reason: DisconnectReason) {

@@ -20,7 +20,7 @@ final class ScriptTask {
     /// Asleep until `wake` fires.
     fileprivate var isSleeping: Bool { wake.map { !$0.isCancelled } ?? false }
     /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
-    fileprivate var awaitsResults = false
+    fileprivate(set) var awaitsResults = false
     private(set) var isEnded = false
 
     init(_ coroutine: LuaCoroutine, purpose: Purpose) {
@@ -62,6 +62,8 @@ extension ScriptTask: Sendable {}
 protocol TaskOutcomes: AnyObject {
     func taskCompleted(_ task: ScriptTask, resultCount: Int32)
     func taskFailed(_ task: ScriptTask, _ error: LuaError)
+    /// It yielded and goes on later: asleep, or waiting for a result.
+    func taskPaused(_ task: ScriptTask)
 }
 
 /// Runs the script's tasks: starts and resumes their coroutines, puts them to
@@ -96,11 +98,13 @@ final class TaskRunner {
         current = outer
         switch outcome {
         case .hostYield:
-            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { finish(task) }
+            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { return finish(task) }
+            outcomes?.taskPaused(task)
         case .yielded(let count):
             // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
             task.coroutine.stack.pop(count)
             sleep(task, for: .zero)
+            outcomes?.taskPaused(task)
         case .finished(let count):
             outcomes?.taskCompleted(task, resultCount: count)
             finish(task)
