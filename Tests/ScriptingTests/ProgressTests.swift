@@ -15,9 +15,11 @@ extension Live {
                 try browser.open(live.url("/"))
                 _ = try await browser.waitFor("typeof source === 'object'")
                 _ = try browser.evaluate(
-                    "window.seen = []; source.addEventListener('progress', (e) => seen.push(JSON.parse(e.data).percent))")
+                    "window.seen = []; source.addEventListener('progress', (e) => seen.push(JSON.parse(e.data).percent))"
+                )
                 _ = try await browser.waitFor("document.getElementById('text').textContent.startsWith('done')")
-                #expect(try browser.evaluate("document.getElementById('text').textContent") as? String
+                #expect(
+                    try browser.evaluate("document.getElementById('text').textContent") as? String
                         == "done: processed 20 items")
                 #expect(try browser.evaluate("document.getElementById('bar').value") as? Int == 100)
                 let seen = try #require(try browser.evaluate("window.seen") as? [Int])
