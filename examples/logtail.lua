@@ -12,7 +12,8 @@
 --
 -- A new client starts at the end of the file. Each event's id is the byte offset
 -- after its line, so a client that comes back with Last-Event-ID gets the lines
--- it missed, read again from the file (up to 1 MiB of them).
+-- it missed, read again from the file (up to 1 MiB of them). A reload of this
+-- script ends the streams for that reason: EventSource comes back and misses nothing.
 local sse = require "sse"
 
 local file = os.getenv("LOGTAIL_FILE") or "app.log"
@@ -60,6 +61,7 @@ local function size_of(path)
 end
 
 sse.stream("/log", function(client)
+  if client.reloaded then return client:close() end  -- a reload: it comes back with Last-Event-ID
   local path, status, problem = path_for(client.query.file)
   if not path then return client:deny(status, problem) end
   local size = size_of(path)

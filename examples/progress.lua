@@ -31,6 +31,7 @@ sse.get("/", function()
 end)
 
 sse.stream("/progress", function(client)
+  if client.reloaded then return client:close() end  -- a reload: it comes back with Last-Event-ID
   local steps = math.tointeger(tonumber(client.query.steps)) or 10
   if steps < 1 or steps > 1000 then return client:deny(400, "steps must be from 1 to 1000") end
   local done = math.tointeger(tonumber(client.last_event_id)) or 0   -- steps already reported

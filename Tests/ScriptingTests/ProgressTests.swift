@@ -30,6 +30,25 @@ extension Live {
             }
         }
 
+        /// A reload ends the job's stream; the page's EventSource comes back with
+        /// Last-Event-ID and the job goes on from the next step: each step once.
+        @Test(.enabled(if: HeadlessChromium.isInstalled, "needs Debian's chromium"))
+        func aReloadMidJobLosesNoStepAndRepeatsNone() async throws {
+            try await withLiveServer(script: Self.progress) { live in
+                let browser = try HeadlessChromium()
+                try browser.open(live.url("/"))
+                _ = try await browser.waitFor("typeof source === 'object'")
+                _ = try browser.evaluate(
+                    "window.steps = []; source.addEventListener('progress', (e) => steps.push(JSON.parse(e.data).step))"
+                )
+                _ = try await browser.waitFor("window.steps.length >= 3")
+                #expect(try await live.onScriptLoop { live.host.reload(because: "test") })
+                _ = try await browser.waitFor("document.getElementById('text').textContent.startsWith('done')")
+                let steps = try #require(try browser.evaluate("window.steps") as? [Int])
+                #expect(steps.last == 20 && steps == Array(steps.first!...20), "each step once, in order: \(steps)")
+            }
+        }
+
         @Test func eachStepIsAnEventThenDoneThenTheEnd() async throws {
             try await withLiveServer(script: Self.progress) { live in
                 let events = try await withTimeout(15) {
