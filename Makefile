@@ -7,12 +7,12 @@ SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4, lua-cjson, and hiredis (the RESP reader and formatter).
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
 # Tests also read streams with curl, nghttp and a real browser, check TLS with
-# openssl, start their own redis-server, and run Python clients (and PyJWT to
-# check our JWTs).
+# openssl, start their own redis-server, and run Python clients (requests, openai,
+# sseclient-py; PyJWT to check our JWTs and make Mercure's).
 APT_TEST := curl chromium openssl nghttp2-client redis-server
 # Python packages the tests use, and the modules they are imported as.
-PIP_TEST := requests openai h2 pyjwt cryptography
-PY_MODULES := requests openai h2 jwt cryptography
+PIP_TEST := requests openai h2 pyjwt cryptography sseclient-py
+PY_MODULES := requests openai h2 jwt cryptography sseclient
 
 comma := ,
 space := $(empty) $(empty)

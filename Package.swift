@@ -191,7 +191,8 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream",
+                // ssescript: ReadmeTests parse the README's command lines with its own parser.
+                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "ssescript",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -129,10 +129,18 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// has already started or the client is gone.
     @discardableResult
     public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
+        respond(client, with: Response(status: status, text: message))
+    }
+
+    /// Answers a pending client with a plain HTTP response instead of a stream (an
+    /// API that streams only when asked, as `"stream": false` to an LLM API). False
+    /// if the stream has already started or the client is gone.
+    @discardableResult
+    public func respond(_ client: Client, with response: Response) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
         forget(client)
-        enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
+        enqueue(.respond(client.id, response), on: client.shard)
         return true
     }
 

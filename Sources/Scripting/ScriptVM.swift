@@ -165,7 +165,7 @@ extension ScriptVM: TaskOutcomes {
     func taskPaused(_ task: ScriptTask) {
         guard case .stream(let session) = task.purpose else { return }
         let client = session.client
-        if task.awaitsResults {
+        if task.awaitsResults && task.holdsClientPending {
             if client.state == .pending { client.isHeldPending = true }
         } else {
             releasePending(client)

@@ -21,6 +21,8 @@ final class ScriptTask {
     fileprivate var isSleeping: Bool { wake.map { !$0.isCancelled } ?? false }
     /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
     fileprivate(set) var awaitsResults = false
+    /// What it waits for decides whether its stream starts (see `suspendCurrent`).
+    fileprivate(set) var holdsClientPending = false
     private(set) var isEnded = false
 
     init(_ coroutine: LuaCoroutine, purpose: Purpose) {
@@ -131,10 +133,14 @@ final class TaskRunner {
 
     /// Suspends the running task until the returned waker brings its results (what
     /// `sse.redis` or `sse.jwt.verify` wait for); nil outside a handler or timer.
-    /// The caller then returns `.hostYield`.
-    func suspendCurrent() -> TaskWaker? {
+    /// The caller then returns `.hostYield`. With `holdingClientPending`, a stream
+    /// handler's client stays pending while it waits (a short wait for a result it
+    /// decides on, so it can still deny the client); without, its stream starts, as
+    /// at a sleep (a long wait, such as a replay's end).
+    func suspendCurrent(holdingClientPending: Bool) -> TaskWaker? {
         guard let task = current else { return nil }
         task.awaitsResults = true
+        task.holdsClientPending = holdingClientPending
         return TaskWaker(runner: self, task: task)
     }
 
@@ -143,6 +149,7 @@ final class TaskRunner {
     fileprivate func resume(_ task: ScriptTask, pushing push: (LuaStack) -> Int32) {
         guard task.awaitsResults, !task.isEnded, !lua.isClosed else { return }
         task.awaitsResults = false
+        task.holdsClientPending = false
         if task.isObsolete { return finish(task) }
         resume(task, argumentCount: push(task.coroutine.stack))
     }
