@@ -7,13 +7,13 @@ SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4, lua-cjson, and hiredis (the RESP reader and formatter).
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
 # Tests also read streams with curl, nghttp and a real browser, check TLS with
-# openssl, start their own redis-server, and run Python clients (and PyJWT to
-# check our JWTs).
+# openssl, start their own redis-server, and run Python clients (requests, openai,
+# sseclient-py; PyJWT to check our JWTs and make Mercure's).
 APT_TEST := curl chromium openssl nghttp2-client redis-server
 # Python packages the tests use, and the modules they are imported as
 # (prometheus_client parses /metrics as Prometheus would).
-PIP_TEST := requests openai h2 pyjwt cryptography prometheus_client
-PY_MODULES := requests openai h2 jwt cryptography prometheus_client
+PIP_TEST := requests openai h2 pyjwt cryptography sseclient-py prometheus_client
+PY_MODULES := requests openai h2 jwt cryptography sseclient prometheus_client
 
 comma := ,
 space := $(empty) $(empty)

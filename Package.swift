@@ -214,7 +214,8 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "Observability",
+                // ssescript: ReadmeTests parse the README's command lines with its own parser.
+                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "ssescript", "Observability",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -147,10 +147,19 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// has already started or the client is gone.
     @discardableResult
     public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
+        respond(client, with: Response(status: status, text: message))
+    }
+
+    /// Answers a pending client with a plain HTTP response instead of a stream (an
+    /// API that streams only when asked, as `"stream": false` to an LLM API). False
+    /// if the stream has already started or the client is gone.
+    @discardableResult
+    public func respond(_ client: Client, with response: Response) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
-        forget(client, as: .denied, status: status.code)
-        enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
+        // Refused (a deny, an error) or answered another way (`client:respond` with a 2xx).
+        forget(client, as: response.status.code >= 300 ? .denied : .closed, status: response.status.code)
+        enqueue(.respond(client.id, response), on: client.shard)
         return true
     }
 
@@ -291,7 +300,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         streams[id] = client
         logger.debug("client connected", metadata: client.logMetadata)
         application?.hub(self, didConnect: client)
-        if client.state == .pending { open(client) }
+        if client.state == .pending && !client.isHeldPending { open(client) }
     }
 
     func disconnected(_ id: Int, reason: DisconnectReason) {

@@ -19,6 +19,7 @@ extension ScriptVM {
             ("drop", { try $0.drop($1) }),
             ("stall", { try $0.stall($1) }),
             ("send_raw", { try $0.sendRaw($1) }),
+            ("respond", { try $0.respond($1) }),
         ]
     }
 
@@ -52,6 +53,7 @@ extension ScriptVM {
         switch key {
         case "path": stack.push(request.path)
         case "method": stack.push(request.method.rawValue)
+        case "uri": stack.push(request.uri)
         case "query", "headers", "cookies": pushCachedTable(stack, key: key, request: request)
         case "last_event_id": request.lastEventID.map { stack.push($0) } ?? stack.pushNil()
         case "remote": stack.push(request.remoteAddress)
@@ -152,6 +154,19 @@ extension ScriptVM {
         guard let session else { return .none }
         guard hub.deny(session.client, status: status, message: message) else {
             throw ScriptAPIError("client:deny must come before the stream starts (its first send, comment or sleep)")
+        }
+        end(session, reason: .closed)
+        return .none
+    }
+
+    /// `client:respond(status[, body[, headers]])`: a plain response instead of the
+    /// stream, made as a handler's return values are.
+    func respond(_ stack: LuaStack) throws -> LuaReturn {
+        let session = try self.session(stack)
+        let response = try self.response(from: stack, at: 2, count: max(0, stack.top - 1))
+        guard let session else { return .none }
+        guard hub.respond(session.client, with: response) else {
+            throw ScriptAPIError("client:respond must come before the stream starts (its first send, comment or sleep)")
         }
         end(session, reason: .closed)
         return .none

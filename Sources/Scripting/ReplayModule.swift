@@ -133,7 +133,7 @@ extension ScriptVM {
             }
             return failure(outcome, on: stack)
         }
-        guard let waker = runner.suspendCurrent() else {
+        guard let waker = runner.suspendCurrent(holdingClientPending: false) else {
             throw ScriptAPIError("replay:wait can only be called inside a handler or timer")
         }
         replay.wait(waker)

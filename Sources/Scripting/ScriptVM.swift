@@ -170,7 +170,28 @@ final class ScriptVM {
 }
 
 extension ScriptVM: TaskOutcomes {
+    /// A stream handler that waits for a result (`sse.jwt.verify` preparing keys,
+    /// `sse.redis`) keeps its client pending, so it can still deny it; once it
+    /// sleeps instead, its stream starts, as after a first sleep.
+    func taskPaused(_ task: ScriptTask) {
+        guard case .stream(let session) = task.purpose else { return }
+        let client = session.client
+        if task.awaitsResults && task.holdsClientPending {
+            if client.state == .pending { client.isHeldPending = true }
+        } else {
+            releasePending(client)
+        }
+    }
+
+    /// The handler no longer waits: a client it kept pending opens now (unless it was answered).
+    private func releasePending(_ client: Client) {
+        guard client.isHeldPending else { return }
+        client.isHeldPending = false
+        if client.state == .pending { hub.open(client) }
+    }
+
     func taskCompleted(_ task: ScriptTask, resultCount: Int32) {
+        if case .stream(let session) = task.purpose { return releasePending(session.client) }
         guard case .request(let exchange, let path) = task.purpose else { return }
         let stack = task.coroutine.stack
         let base = stack.top - resultCount + 1

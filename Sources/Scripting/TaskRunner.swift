@@ -22,7 +22,9 @@ final class ScriptTask {
     /// Asleep until `wake` fires.
     fileprivate var isSleeping: Bool { wake.map { !$0.isCancelled } ?? false }
     /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
-    fileprivate var awaitsResults = false
+    fileprivate(set) var awaitsResults = false
+    /// What it waits for decides whether its stream starts (see `suspendCurrent`).
+    fileprivate(set) var holdsClientPending = false
     private(set) var isEnded = false
 
     init(_ coroutine: LuaCoroutine, purpose: Purpose) {
@@ -74,6 +76,8 @@ extension ScriptTask: Sendable {}
 protocol TaskOutcomes: AnyObject {
     func taskCompleted(_ task: ScriptTask, resultCount: Int32)
     func taskFailed(_ task: ScriptTask, _ error: LuaError)
+    /// It yielded and goes on later: asleep, or waiting for a result.
+    func taskPaused(_ task: ScriptTask)
 }
 
 /// Runs the script's tasks: starts and resumes their coroutines, puts them to
@@ -113,11 +117,13 @@ final class TaskRunner {
         current = outer
         switch outcome {
         case .hostYield:
-            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { finish(task) }
+            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { return finish(task) }
+            outcomes?.taskPaused(task)
         case .yielded(let count):
             // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
             task.coroutine.stack.pop(count)
             sleep(task, for: .zero)
+            outcomes?.taskPaused(task)
         case .finished(let count):
             outcomes?.taskCompleted(task, resultCount: count)
             finish(task)
@@ -144,10 +150,14 @@ final class TaskRunner {
 
     /// Suspends the running task until the returned waker brings its results (what
     /// `sse.redis` or `sse.jwt.verify` wait for); nil outside a handler or timer.
-    /// The caller then returns `.hostYield`.
-    func suspendCurrent() -> TaskWaker? {
+    /// The caller then returns `.hostYield`. With `holdingClientPending`, a stream
+    /// handler's client stays pending while it waits (a short wait for a result it
+    /// decides on, so it can still deny the client); without, its stream starts, as
+    /// at a sleep (a long wait, such as a replay's end).
+    func suspendCurrent(holdingClientPending: Bool) -> TaskWaker? {
         guard let task = current else { return nil }
         task.awaitsResults = true
+        task.holdsClientPending = holdingClientPending
         return TaskWaker(runner: self, task: task)
     }
 
@@ -156,6 +166,7 @@ final class TaskRunner {
     fileprivate func resume(_ task: ScriptTask, pushing push: (LuaStack) -> Int32) {
         guard task.awaitsResults, !task.isEnded, !lua.isClosed else { return }
         task.awaitsResults = false
+        task.holdsClientPending = false
         if task.isObsolete { return finish(task) }
         resume(task, argumentCount: push(task.coroutine.stack))
     }

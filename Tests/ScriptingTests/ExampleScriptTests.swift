@@ -88,7 +88,8 @@ extension Live {
                 let url = live.url("/v1/chat/completions")
                 let events = try await withTimeout(15) {
                     var stream = try await SSEClient.open(
-                        url, method: .POST, body: #"{"messages":[{"role":"user","content":"What is SSE?"}]}"#)
+                        url, method: .POST,
+                        body: #"{"stream":true,"messages":[{"role":"user","content":"What is SSE?"}]}"#)
                     return try await stream.rest()
                 }
                 #expect(events.last?.data == "[DONE]", "the stream ends after [DONE]")

@@ -9,7 +9,7 @@ extension Live {
     /// call succeed.
     @Suite(.serialized, .timeLimit(.minutes(2))) struct KeepAliveTests {
         static let llm = "file:" + Repository.path("examples/llm.lua")
-        static let prompt = #"{"messages":[{"role":"user","content":"hi"}]}"#
+        static let prompt = #"{"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
 
         static func completionRequest(_ extra: String = "") -> String {
             "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(extra)"
@@ -82,7 +82,7 @@ extension Live {
                 url = sys.argv[1]
                 session = requests.Session()
                 for round in range(10):
-                    with session.post(url, json={"messages": [{"role": "user", "content": "hi"}]}, stream=True) as r:
+                    with session.post(url, json={"stream": True, "messages": [{"role": "user", "content": "hi"}]}, stream=True) as r:
                         lines = [line for line in r.iter_lines() if line]
                         assert r.status_code == 200 and lines[-1] == b"data: [DONE]", (round, lines[-1:])
                     r = session.get(url)

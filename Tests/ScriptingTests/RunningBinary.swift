@@ -25,11 +25,15 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     private var pending: [UInt8] = []
     private var outputEnded = false
 
-    init(_ arguments: [String]) throws {
+    /// Runs `ssescript` with `arguments`, and `environment` added to this process's.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
@@ -48,7 +52,15 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     /// Starts `ssescript serve` on `source` (Lua, written to a temporary file) on a
     /// free port with `arguments`, and reads the first stream URL it prints.
     static func serve(_ source: String, _ arguments: [String] = []) throws -> Served {
-        let binary = try RunningBinary(["serve", try TemporaryScript.write(source), "--port", "0"] + arguments)
+        try serve(file: try TemporaryScript.write(source), arguments)
+    }
+
+    /// Starts `ssescript serve` on the script at `file` on a free port, with
+    /// `environment` added to this process's, and reads the first stream URL it prints.
+    static func serve(file: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws
+        -> Served
+    {
+        let binary = try RunningBinary(["serve", file, "--port", "0"] + arguments, environment: environment)
         let line = binary.firstLine(timeout: 30)
         guard let line, let url = URLComponents(string: line), let host = url.host, let port = url.port else {
             binary.terminate()
