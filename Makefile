@@ -10,9 +10,10 @@ APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
 # openssl, start their own redis-server, and run Python clients (requests, openai,
 # sseclient-py; PyJWT to check our JWTs and make Mercure's).
 APT_TEST := curl chromium openssl nghttp2-client redis-server
-# Python packages the tests use, and the modules they are imported as.
-PIP_TEST := requests openai h2 pyjwt cryptography sseclient-py
-PY_MODULES := requests openai h2 jwt cryptography sseclient
+# Python packages the tests use, and the modules they are imported as
+# (prometheus_client parses /metrics as Prometheus would).
+PIP_TEST := requests openai h2 pyjwt cryptography sseclient-py prometheus_client
+PY_MODULES := requests openai h2 jwt cryptography sseclient prometheus_client
 
 comma := ,
 space := $(empty) $(empty)

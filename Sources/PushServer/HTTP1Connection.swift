@@ -64,7 +64,7 @@ final class HTTP1Connection: ChannelInboundHandler {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
         } else {
-            server.logger.debug("closing a connection after \(error)")
+            server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -112,9 +112,11 @@ final class HTTP1Connection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
             write(bytes, then: next)
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
@@ -221,7 +223,11 @@ extension HTTP1Connection: StreamSink {
         server.countSlowClient()
         let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.logger.debug(
-            "disconnected slow client \(id.map(String.init) ?? "?") on \(request.path): \(pending) bytes pending")
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
+                "pending": "\(pending)",
+            ])
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }

@@ -70,7 +70,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        server.logger.debug("closing an HTTP/2 stream after \(error)")
+        server.logger.debug("closing an HTTP/2 stream after an error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -98,12 +98,14 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if next == .close { closeOnceTheClientIsDone(context) }
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
         case .endStream:
             request.finish(shard)
@@ -177,7 +179,12 @@ extension HTTP2StreamConnection: StreamSink {
         let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
-        server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(request.path)")
+        server.logger.debug(
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
+                "protocol": "h2",
+            ])
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }

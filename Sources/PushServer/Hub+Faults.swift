@@ -10,7 +10,7 @@ extension Hub {
         loop.preconditionInEventLoop()
         guard client.isConnected else { return }
         open(client)
-        forget(client)
+        forget(client, as: .closed)
         enqueue(.abort(client.id), on: client.shard)
     }
 

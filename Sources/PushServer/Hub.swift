@@ -1,4 +1,6 @@
+import CoreMetrics
 public import EventStream
+import Logging
 public import NIOCore
 public import NIOHTTP1
 
@@ -35,6 +37,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public var broker: TopicBroker?
     let configuration: PushServer.Configuration
     let shards: [Shard]
+    /// The server's series; the cluster's broker attaches its own here (`attachCluster()`).
+    public let metrics: ServerMetrics
+    let logger: Logger
+    /// Publishes, resumes, departures and open streams, counted on this loop (see `Hub+Metrics`).
+    var tally = HubTally()
+    /// The paths that are labels of `ssescript_clients` (the first declared, up to a limit).
+    var pathLabels: Set<String> = []
+    var clientGauges: [String: Gauge] = [:]
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
@@ -48,10 +58,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     var topicOptions: [String: StreamOptions] = [:]
     var eventIDs = EventIDGenerator()
 
-    init(loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard]) {
+    init(
+        loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard], metrics: ServerMetrics,
+        logger: Logger
+    ) {
         self.loop = loop
         self.configuration = configuration
         self.shards = shards
+        self.metrics = metrics
+        self.logger = logger
         self.outboxes = Array(repeating: [], count: shards.count)
         for shard in shards { shard.hub = self }
     }
@@ -78,6 +93,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         guard client.state == .pending else { return }
         client.state = .open
         openCount += 1
+        tally.streamOpened(path: client.request.path)
         enqueue(.open(client.id, greeting: greeting), on: client.shard)
         // Its path, and the topics it was subscribed to while pending (rare), in order.
         let wanted: [String]
@@ -120,7 +136,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        if !frame.isEmpty { enqueue(.send(client.id, frame), on: client.shard) }
+        guard !frame.isEmpty else { return true }
+        enqueue(.send(client.id, frame), on: client.shard)
+        tally.queued += 1
         return true
     }
 
@@ -139,7 +157,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func respond(_ client: Client, with response: Response) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
-        forget(client)
+        // Refused (a deny, an error) or answered another way (`client:respond` with a 2xx).
+        forget(client, as: response.status.code >= 300 ? .denied : .closed, status: response.status.code)
         enqueue(.respond(client.id, response), on: client.shard)
         return true
     }
@@ -149,7 +168,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return }
         open(client)
-        forget(client)
+        forget(client, as: .closed)
         enqueue(.end(client.id), on: client.shard)
     }
 
@@ -180,17 +199,20 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func publish(_ event: ServerSentEvent, to topic: String) throws -> Int {
         loop.preconditionInEventLoop()
         var event = event
-        let autoIDs = topicOptions[topic]?.autoIDs == true && event.id == nil
+        let options = topicOptions[topic]
+        let autoIDs = options?.autoIDs == true && event.id == nil
         if let broker {
             let frame = try Frame(event, allocator: allocator)
             let brokered = BrokeredEvent(
                 topic: topic, payload: frame.payload, id: frame.id, autoID: autoIDs,
                 history: historyCapacity(of: topic))
             if let reason = broker.publish(brokered) { throw PublishUnavailable(description: reason) }
+            tally.countPublish(options == nil ? .topic : .stream)
             return count(topic: topic)
         }
         if autoIDs { event.id = eventIDs.next() }
         let frame = try Frame(event, allocator: allocator)
+        tally.countPublish(options == nil ? .topic : .stream)
         return publish(frame, to: topic)
     }
 
@@ -205,6 +227,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
             enqueue(.publish(topic: topic, frame), on: shard)
         }
+        tally.queued += subscribers.subscribers.count
         return subscribers.subscribers.count
     }
 
@@ -220,12 +243,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         } else {
             broadcast(frame)
         }
+        tally.countPublish(.broadcast)
         return openCount
     }
 
     private func broadcast(_ frame: Frame) {
         guard !frame.isEmpty else { return }
         for shard in shards.indices { enqueue(.broadcast(frame), on: shard) }
+        tally.queued += openCount
     }
 
     // MARK: From the broker
@@ -273,6 +298,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         let client = Client(id: id, request: request, shard: shardIndex(of: id))
         streams[id] = client
+        logger.debug("client connected", metadata: client.logMetadata)
         application?.hub(self, didConnect: client)
         if client.state == .pending && !client.isHeldPending { open(client) }
     }
@@ -280,7 +306,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     func disconnected(_ id: Int, reason: DisconnectReason) {
         loop.preconditionInEventLoop()
         guard let client = streams[id] else { return }
-        forget(client)
+        forget(client, as: Departure(reason))
         application?.hub(self, didDisconnect: client, reason: reason)
     }
 
@@ -294,9 +320,19 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     // MARK: Internals
 
-    /// Drops a client from the hub's books; its connection is told separately.
-    func forget(_ client: Client) {
-        if client.state == .open { openCount -= 1 }
+    /// Drops a client from the hub's books, counting how it went; its connection is told separately.
+    func forget(_ client: Client, as departure: Departure, status: UInt? = nil) {
+        if client.state == .open {
+            openCount -= 1
+            tally.streamClosed(path: client.request.path)
+        }
+        tally.countDeparture(departure)
+        if logger.logLevel <= .debug {
+            var metadata = client.logMetadata
+            metadata["reason"] = "\(departure)"
+            if let status { metadata["status"] = "\(status)" }
+            logger.debug(departure == .denied ? "client denied" : "client disconnected", metadata: metadata)
+        }
         client.state = .closed
         streams[client.id] = nil
         for topic in client.topics { removeSubscriber(client, from: topic) }

@@ -1,4 +1,5 @@
 import EventStream
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -20,10 +21,13 @@ import NIOHTTP1
 
     public init(shardCount: Int = 2, configuration: PushServer.Configuration = PushServer.Configuration()) {
         shardLoops = (0..<shardCount).map { _ in EmbeddedEventLoop() }
+        let metrics = ServerMetrics(factory: configuration.metrics)
         shards = shardLoops.enumerated().map {
-            Shard(index: $0, of: shardCount, loop: $1, configuration: configuration)
+            Shard(index: $0, of: shardCount, loop: $1, configuration: configuration, metrics: metrics)
         }
-        hub = Hub(loop: hubLoop, configuration: configuration, shards: shards)
+        var logger = Logger(label: "simulation")
+        logger.logLevel = .critical
+        hub = Hub(loop: hubLoop, configuration: configuration, shards: shards, metrics: metrics, logger: logger)
     }
 
     /// Connects `count` stream clients to `path` (over the shards in turn) and

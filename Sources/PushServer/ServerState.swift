@@ -72,7 +72,11 @@ final class ServerState: Sendable {
     private func refuse(
         _ response: Response, _ head: HTTPRequestHead, closeNow: Bool = false
     ) -> ConnectionStateMachine.Decision {
-        logger.debug("refused \(head.method.rawValue) \(head.uri): \(response.status.code)")
+        logger.debug(
+            "refused a request",
+            metadata: [
+                "method": "\(head.method.rawValue)", "uri": "\(head.uri)", "status": "\(response.status.code)",
+            ])
         return .answer(response, closeNow: closeNow)
     }
 

@@ -10,7 +10,8 @@ extension Shard {
         let now = loop.now
         guard endpoint.held?.isIdle(at: now) == false else {
             endpoint.held = nil
-            return write(frame, to: endpoint)
+            write(frame, to: endpoint)
+            return
         }
         endpoint.held!.hold(.frame(frame), now: now)
         endpoint.lastWriteTick = tick

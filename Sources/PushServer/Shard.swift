@@ -15,6 +15,9 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     let loop: EventLoop
     private let shardCount: Int
     private let configuration: PushServer.Configuration
+    private let metrics: ServerMetrics
+    /// What this loop counted since it last reported (plain integers: see `ShardTally`).
+    var tally = ShardTally()
     private var nextSerial = 0
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
     private(set) var endpoints: [Int: Endpoint] = [:]
@@ -38,11 +41,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private let slowClientTicks: UInt32
     private let heartbeat = Frame(raw: ": heartbeat\n")
 
-    init(index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration) {
+    init(
+        index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration,
+        metrics: ServerMetrics
+    ) {
         self.index = index
         self.shardCount = shardCount
         self.loop = loop
         self.configuration = configuration
+        self.metrics = metrics
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
         tickLength = max(tick, .milliseconds(10))
         heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
@@ -153,12 +160,20 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 everyone.addOpen(endpoint)
                 markDirty(endpoint)
             case .send(let id, let frame):
-                guard let endpoint = endpoints[id] else { continue }
-                write(frame, to: endpoint)
+                guard let endpoint = endpoints[id], write(frame, to: endpoint) else { continue }
+                countSent(frame, times: 1)
             case .publish(let topic, let frame):
-                for endpoint in topics[topic] ?? SubscriberList() { write(frame, to: endpoint) }
+                var sent = 0
+                for endpoint in topics[topic] ?? SubscriberList() {
+                    if write(frame, to: endpoint) { sent += 1 }
+                }
+                countSent(frame, times: sent)
             case .broadcast(let frame):
-                for endpoint in everyone { write(frame, to: endpoint) }
+                var sent = 0
+                for endpoint in everyone {
+                    if write(frame, to: endpoint) { sent += 1 }
+                }
+                countSent(frame, times: sent)
             case .subscribe(let id, let topic):
                 guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
                 topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
@@ -190,12 +205,24 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         if topics[topic]?.isEmpty == true { topics[topic] = nil }
     }
 
-    func write(_ frame: Frame, to endpoint: Endpoint) {
-        guard !endpoint.budget.isSlow else { return }
-        if endpoint.held != nil { return hold(frame, for: endpoint) }
-        guard endpoint.sink.write(frame) else { return }
+    /// Queues `frame` for the stream (written, or held while it stalls); false if
+    /// it was not (the stream is not open, or too slow).
+    @discardableResult
+    func write(_ frame: Frame, to endpoint: Endpoint) -> Bool {
+        guard !endpoint.budget.isSlow else { return false }
+        if endpoint.held != nil {
+            hold(frame, for: endpoint)
+            return true
+        }
+        guard endpoint.sink.write(frame) else { return false }
         endpoint.lastWriteTick = tick
         markDirty(endpoint)
+        return true
+    }
+
+    private func countSent(_ frame: Frame, times: Int) {
+        tally.eventsSent &+= times
+        tally.bytesSent &+= times &* frame.payload.readableBytes
     }
 
     func markDirty(_ endpoint: Endpoint) {
@@ -243,5 +270,13 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         dropSlow()
         let late = connections.values.filter { $0.hasWaited(requestTimeoutTicks, at: tick) }
         for connection in late { connection.timeOut() }
+        tally.timedOut += late.count
+        if metrics.isRecording { tally.report(to: metrics) }
+    }
+
+    /// Adds what this loop counted to the server's series (before a scrape).
+    func reportMetrics() {
+        loop.preconditionInEventLoop()
+        tally.report(to: metrics)
     }
 }

@@ -3,7 +3,7 @@
 /// the parsed events side by side, reconnecting after `retry` with
 /// `Last-Event-ID` as `EventSource` does) or with the browser's `EventSource`.
 extension ConsolePage {
-    static var script: String { streamsScript + "\n" + serverScript }
+    static var script: String { streamsScript + "\n" + serverScript + "\n" + activityScript }
 
     static let streamsScript = #"""
         const config = /*CONFIG*/null;

@@ -51,7 +51,7 @@ extension ScriptHost {
             ("streams", .array(streams)), ("handlers", .array(handlers)),
             ("events", .array(eventNames.map { .string($0) })),
             ("clients", .array(Array(clients))), ("client_count", .int(hub.count())),
-            ("log", logJSON(after: logAfter)),
+            ("log", logJSON(after: logAfter)), ("activity", activity()),
         ])
     }
 

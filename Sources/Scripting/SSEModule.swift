@@ -70,6 +70,7 @@ extension ScriptVM {
         stack.push(json)
         stack.rawSet(module, "json")
         installJWT(in: module)
+        installMetrics(in: module)
         installReplay(in: module)
 
         // The prelude finishes the module and returns the metatables of clients and timers.

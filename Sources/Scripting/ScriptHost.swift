@@ -1,3 +1,4 @@
+import CoreMetrics
 public import Logging
 public import LuaRuntime
 public import NIOCore
@@ -16,19 +17,26 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
+    let runtimeMetrics: ScriptRuntimeMetrics
+    /// What scripts declared with `sse.metrics`: kept across reloads.
+    let scriptMetrics: ScriptMetricRegistry
     /// The recent lines this host logged, for the console.
     public let consoleLog = ConsoleLog()
     private(set) var vm: ScriptVM?
     private var watcher: FileWatcher?
     /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
     public private(set) var lastReloadError: String?
+    /// How the last reload went, for the demo page's live view; nil before the first.
+    private(set) var lastReload: ReloadReport?
 
     public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
         self.logger = consoleLog.logger(forwardingTo: logger)
-        self.errors = ErrorLog(logger: self.logger)
+        runtimeMetrics = ScriptRuntimeMetrics(factory: server.configuration.metrics)
+        scriptMetrics = ScriptMetricRegistry(factory: server.configuration.metrics, logger: self.logger)
+        self.errors = ErrorLog(logger: self.logger, metrics: runtimeMetrics)
     }
 
     /// Loads and runs the script, then serves what it declared. Throws the script's
@@ -100,7 +108,11 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
             next = try makeVM(state: state)
         } catch {
             lastReloadError = error.message
-            logger.error("reload of \(scriptPath) failed (\(reason)): \(error.message); the previous version goes on")
+            runtimeMetrics.reloadsFailed.increment()
+            lastReload = ReloadReport(ok: false, time: ScriptVM.wallClock(), reason: reason, message: error.message)
+            logger.error(
+                "reload of \(scriptPath) failed (\(reason)): \(error.message); the previous version goes on",
+                metadata: ["reason": "\(reason)"])
             return false
         }
         for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
@@ -116,6 +128,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
         let streams = clients.count == 1 ? "1 stream" : "\(clients.count) streams"
+        let outcome = "reloaded in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over"
+        runtimeMetrics.reloadsOK.increment()
+        lastReload = ReloadReport(ok: true, time: ScriptVM.wallClock(), reason: reason, message: outcome)
         logger.info(
             "reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over")
         return true
@@ -125,8 +140,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// script declares them, so its top level already publishes with its streams'
     /// `history` and `ids`; a reload's routes take effect at the swap, with the version.
     private func makeVM(state: LuaValue = .nil, servingWhileLoading: Bool = false) throws(LuaError) -> ScriptVM {
-        let vm = try ScriptVM(
-            scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
+        let reporting = ScriptVM.Reporting(
+            logger: logger, errors: errors, runtime: runtimeMetrics, scriptMetrics: scriptMetrics)
+        let vm = try ScriptVM(scriptPath: scriptPath, options: options, hub: server.hub, reporting: reporting)
         vm.restore(state: state)
         let serve: () -> Void = { [weak self, unowned vm] in self?.publishRoutes(of: vm) }
         if servingWhileLoading { vm.routesChanged = serve }
@@ -154,7 +170,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         do {
             try vm.lua.call(function)
         } catch {
-            errors.error("script error in \(name): \(error.message)", detail: error.traceback, now: loop.now)
+            errors.error(
+                "script error in \(name): \(error.message)", detail: error.traceback, kind: ScriptErrorKind(error),
+                now: loop.now)
         }
     }
 

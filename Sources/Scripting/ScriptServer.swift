@@ -35,6 +35,40 @@ public final class ScriptServer: Sendable {
     private let io: MultiThreadedEventLoopGroup
     private let scripts: MultiThreadedEventLoopGroup
     private let certificatePoll = Mutex<RepeatedTask?>(nil)
+    private let metricsSweep = Mutex<RepeatedTask?>(nil)
+    private let phaseValue = Atomic<Int>(Phase.starting.rawValue)
+
+    /// Where the server is in its life, as `/healthz` tells it.
+    public enum Phase: Int, Sendable {
+        /// Loading the script, not yet listening.
+        case starting
+        /// Listening and serving.
+        case serving
+        /// A graceful stop has begun (or is over).
+        case stopping
+    }
+
+    /// Where the server is in its life.
+    public var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .stopping }
+
+    /// Whether it is healthy: serving, and, in a cluster, with Redis reachable.
+    /// Reads no loop, so a busy script does not delay the answer.
+    public var health: Health {
+        switch phase {
+        case .starting: return .unavailable("starting")
+        case .stopping: return .unavailable("stopping")
+        case .serving:
+            if server.hub.metrics.isClusterReachable == false { return .unavailable("redis unreachable") }
+            return .serving
+        }
+    }
+
+    /// What `/healthz` answers.
+    public enum Health: Equatable, Sendable {
+        case serving
+        /// Not serving now, and why (`stopping`, `redis unreachable`).
+        case unavailable(String)
+    }
 
     /// The script loop: every call into Lua happens there.
     public var loop: EventLoop { host.loop }
@@ -67,6 +101,13 @@ public final class ScriptServer: Sendable {
     /// certificate files; returns the port.
     public func listen() async throws -> Int {
         let port = try await server.start()
+        if server.configuration.metrics.isRecording {
+            let host = self.host
+            let task = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(1)) { _ in host.reportMetrics() }
+            metricsSweep.withLock { $0 = task }
+        }
+        _ = phaseValue.compareExchange(
+            expected: Phase.starting.rawValue, desired: Phase.serving.rawValue, ordering: .relaxed)
         if configuration.watch {
             let host = self.host
             loop.execute { host.startWatching() }
@@ -134,7 +175,9 @@ public final class ScriptServer: Sendable {
     /// script's `on_close` functions hear `"shutdown"`), then the script stops and
     /// the loops shut down.
     public func stop() async {
+        phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         certificatePoll.withLock { $0?.cancel() }
+        metricsSweep.withLock { $0?.cancel() }
         await server.stopAccepting()
         let host = self.host
         try? await loop.submit { host.runStopHook() }.get()
@@ -143,8 +186,19 @@ public final class ScriptServer: Sendable {
         await shutdownLoops()
     }
 
+    /// Brings every series up to date (the I/O loops, the hub, the script's
+    /// gauges) before a scrape; does nothing once a stop has begun, so a scrape
+    /// then shows the last values without asking loops that are going away.
+    public func reportMetrics() async {
+        guard phase == .serving else { return }
+        await server.reportMetrics()
+        let host = self.host
+        try? await loop.submit { host.reportMetrics() }.get()
+    }
+
     /// Shuts the loops down without a graceful stop (nothing was served).
     public func shutdownLoops() async {
+        phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         try? await io.shutdownGracefully()
         if scripts !== io { try? await scripts.shutdownGracefully() }
     }

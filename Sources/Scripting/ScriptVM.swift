@@ -26,6 +26,8 @@ final class ScriptVM {
     let replays = Replays()
     let logger: Logger
     let errors: ErrorLog
+    /// The metrics declared with `sse.metrics` (the host's: they outlive this VM).
+    let scriptMetrics: ScriptMetricRegistry
     let scriptPath: String
     /// The directory `require` searches first.
     let scriptDirectory: String
@@ -41,11 +43,20 @@ final class ScriptVM {
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
 
-    init(scriptPath: String, options: ScriptOptions, hub: Hub, logger: Logger, errors: ErrorLog) throws(LuaError) {
+    /// What the VM reports to, from its host: its errors, its metrics and the script's own.
+    struct Reporting {
+        var logger: Logger
+        var errors: ErrorLog
+        var runtime: ScriptRuntimeMetrics
+        var scriptMetrics: ScriptMetricRegistry
+    }
+
+    init(scriptPath: String, options: ScriptOptions, hub: Hub, reporting: Reporting) throws(LuaError) {
         self.scriptPath = scriptPath
         self.hub = hub
-        self.logger = logger
-        self.errors = errors
+        self.logger = reporting.logger
+        self.errors = reporting.errors
+        self.scriptMetrics = reporting.scriptMetrics
         scheduler = Scheduler(loop: hub.loop)
         let directory = scriptPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
             separator: "/")
@@ -58,7 +69,7 @@ final class ScriptVM {
                 searchPaths: [scriptDirectory],
                 preload: ["cjson"]
             ))
-        runner = TaskRunner(lua: lua, scheduler: scheduler)
+        runner = TaskRunner(lua: lua, scheduler: scheduler, resumeTimer: reporting.runtime.resume)
         timers = ScriptTimers(scheduler: scheduler, runner: runner, lua: lua)
         runner.outcomes = self
         try installModule()
@@ -187,13 +198,15 @@ extension ScriptVM: TaskOutcomes {
         do {
             hub.respond(to: exchange, with: try response(from: stack, at: base, count: resultCount))
         } catch {
-            errors.error("script error in handler \(path): \(error)", now: scheduler.now)
+            errors.error("script error in handler \(path): \(error)", now: scheduler.now, metadata: ["path": "\(path)"])
             hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
         }
     }
 
     func taskFailed(_ task: ScriptTask, _ error: LuaError) {
-        errors.error("script error in \(task.context): \(error.message)", detail: error.traceback, now: scheduler.now)
+        errors.error(
+            "script error in \(task.context): \(error.message)", detail: error.traceback, kind: ScriptErrorKind(error),
+            now: scheduler.now, metadata: task.logMetadata)
         switch task.purpose {
         case .stream(let session):
             if !hub.deny(session.client, status: .internalServerError, message: "script error") {

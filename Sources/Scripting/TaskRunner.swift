@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import LuaRuntime
 import NIOCore
 import PushServer
@@ -34,6 +36,16 @@ final class ScriptTask {
     var isObsolete: Bool {
         if case .stream(let session) = purpose { return !session.client.isConnected }
         return false
+    }
+
+    /// The fields of its log lines: the client and path of a stream handler, a handler's path.
+    var logMetadata: Logger.Metadata {
+        switch purpose {
+        case .stream(let session), .departure(let session):
+            ["client": "\(session.client.id)", "path": "\(session.client.request.path)"]
+        case .timer(let timer): ["timer": "\(timer.id)"]
+        case .request(_, let path): ["path": "\(path)"]
+        }
     }
 
     /// Where it runs, for log lines.
@@ -74,15 +86,18 @@ protocol TaskOutcomes: AnyObject {
 final class TaskRunner {
     private let lua: LuaState
     private let scheduler: Scheduler
+    /// `ssescript_script_resume_seconds`, when metrics are recorded.
+    private let resumeTimer: CoreMetrics.Timer?
     weak var outcomes: TaskOutcomes?
     /// The task being resumed, if any: `sse.sleep` suspends it.
     private(set) var current: ScriptTask?
     /// Tasks started and not yet ended.
     private var tasks: [ObjectIdentifier: ScriptTask] = [:]
 
-    init(lua: LuaState, scheduler: Scheduler) {
+    init(lua: LuaState, scheduler: Scheduler, resumeTimer: CoreMetrics.Timer? = nil) {
         self.lua = lua
         self.scheduler = scheduler
+        self.resumeTimer = resumeTimer
     }
 
     /// Starts a task whose function and `argumentCount` arguments are on its stack.
@@ -96,7 +111,9 @@ final class TaskRunner {
         task.wake?.cancel()
         let outer = current
         current = task
+        let started = resumeTimer == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         let outcome = task.coroutine.resume(argumentCount: argumentCount)
+        if let resumeTimer { resumeTimer.recordNanoseconds(NIODeadline.now().uptimeNanoseconds &- started) }
         current = outer
         switch outcome {
         case .hostYield:

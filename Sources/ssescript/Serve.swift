@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import LuaRuntime
 import NIOCore
+import Observability
 import PushServer
 import Scripting
 
@@ -14,6 +15,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a script and serve its streams.")
 
     @OptionGroup var script: ScriptOptionGroup
+
+    @OptionGroup var observability: ObservabilityOptions
 
     private static let defaults = PushServer.Configuration()
 
@@ -92,7 +95,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together: give both, or --tls-self-signed.")
         }
         if tlsSelfSigned && tlsCert != nil {
-            throw ValidationError("--tls-self-signed makes its own certificate; give it without --tls-cert and --tls-key.")
+            throw ValidationError(
+                "--tls-self-signed makes its own certificate; give it without --tls-cert and --tls-key.")
         }
     }
 
@@ -123,10 +127,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        observability.format.bootstrap(level: observability.level)
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")
+        let exporter = observability.metricsAddress.map { _ in PrometheusExporter.bootstrapped() }
+        var configuration = self.configuration
+        if let exporter { configuration.server.metrics = exporter }
         let server: ScriptServer
         do {
             server = try ScriptServer(scriptPath: script.script, configuration: configuration, logger: logger)
@@ -138,6 +145,29 @@ struct Serve: AsyncParsableCommand {
             server.reloadCertificates()
             Task { try? await server.reload(because: "SIGHUP") }
         }
+        let (port, metrics) = try await start(server, exporter: exporter, logger: logger)
+        var standardOutput = StandardOutput()
+        for path in try await server.streamPaths { print(server.url(path, port: port), to: &standardOutput) }
+        if let fingerprint = server.fingerprint {
+            let origin = tlsSelfSigned ? "self-signed for localhost, 127.0.0.1 and ::1" : tlsCert ?? ""
+            logger.info("TLS certificate \(origin): SHA-256 \(fingerprint)")
+        }
+        logger.info("serving \(script.script); demo page at \(server.url("/", port: port))")
+
+        await stopSignals.first()
+        // Graceful stop: no new connections, the script's on_stop (its last events
+        // go out), then every stream ends cleanly. A second signal exits at once.
+        logger.info("stopping")
+        await server.stop()  // /healthz answers 503 meanwhile
+        await metrics?.stop()
+        withExtendedLifetime(reloads) {}  // SIGHUP stays caught until the end
+    }
+
+    /// Loads the script and listens for streams, then for metrics with
+    /// `--metrics`; returns the streams' port. A failure is one line and exit 1.
+    private func start(_ server: ScriptServer, exporter: PrometheusExporter?, logger: Logger) async throws -> (
+        Int, MetricsListener?
+    ) {
         do {
             try await server.load()
         } catch {
@@ -154,20 +184,26 @@ struct Serve: AsyncParsableCommand {
             await server.stop()
             throw ExitCode.failure
         }
-        var standardOutput = StandardOutput()
-        for path in try await server.streamPaths { print(server.url(path, port: port), to: &standardOutput) }
-        if let fingerprint = server.fingerprint {
-            let origin = tlsSelfSigned ? "self-signed for localhost, 127.0.0.1 and ::1" : tlsCert ?? ""
-            logger.info("TLS certificate \(origin): SHA-256 \(fingerprint)")
+        do {
+            return (port, try await startMetrics(exporter, server: server, logger: logger))
+        } catch {
+            let address = observability.metrics ?? ""
+            printError("ssescript: cannot listen on \(address) for metrics: \(Self.describe(error))")
+            await server.stop()
+            throw ExitCode.failure
         }
-        logger.info("serving \(script.script); demo page at \(server.url("/", port: port))")
+    }
 
-        await stopSignals.first()
-        // Graceful stop: no new connections, the script's on_stop (its last events
-        // go out), then every stream ends cleanly. A second signal exits at once.
-        logger.info("stopping")
-        await server.stop()
-        withExtendedLifetime(reloads) {}  // SIGHUP stays caught until the end
+    /// The `/metrics` and `/healthz` listener, with `--metrics`.
+    private func startMetrics(_ exporter: PrometheusExporter?, server: ScriptServer, logger: Logger) async throws
+        -> MetricsListener?
+    {
+        guard let exporter, let address = observability.metricsAddress else { return nil }
+        let listener = MetricsListener(host: address.host, port: address.port, exporter: exporter, server: server)
+        let port = try await listener.start()
+        let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+        logger.info("metrics at http://\(host):\(port)/metrics, health at http://\(host):\(port)/healthz")
+        return listener
     }
 
     /// A socket error as one line ("address already in use").

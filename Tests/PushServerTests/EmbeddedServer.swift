@@ -23,8 +23,10 @@ final class EmbeddedServer {
         var configuration = PushServer.Configuration()
         configure(&configuration)
         self.configuration = configuration
-        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration)
-        hub = Hub(loop: loop, configuration: configuration, shards: [shard])
+        let metrics = ServerMetrics(factory: configuration.metrics)
+        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration, metrics: metrics)
+        hub = Hub(
+            loop: loop, configuration: configuration, shards: [shard], metrics: metrics, logger: Logger(label: "test"))
         state = ServerState(configuration: configuration, hub: hub, logger: Logger(label: "test"))
         state.routes.withLock { $0 = routes }
         hub.configureTopics(routes.streams)

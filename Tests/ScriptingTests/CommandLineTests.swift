@@ -77,7 +77,7 @@ extension Live {
                 serve == [
                     "--script-timeout": "0.5", "--script-memory": "256", "--host": "127.0.0.1", "--port": "8080",
                     "--heartbeat": "15.0", "--client-buffer": "1048576", "--max-body": "1048576",
-                    "--max-head": "16384", "--max-clients": "100000",
+                    "--max-head": "16384", "--max-clients": "100000", "--log-format": "text", "--log-level": "info",
                 ])
             let check = try Self.defaults(try run(RunningBinary.path, ["check", "--help"]).output)
             #expect(check == ["--script-timeout": "0.5", "--script-memory": "256"])

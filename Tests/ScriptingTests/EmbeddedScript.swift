@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import LuaRuntime
 import NIOEmbedded
@@ -12,10 +13,18 @@ final class EmbeddedScript {
     let server: PushServer
     let host: ScriptHost
 
-    init(_ source: String, options: ScriptOptions = ScriptOptions()) throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        server = PushServer(configuration: .init(), group: loop, controlLoop: loop, logger: logger)
+    /// With `metrics`, the server's and the script's series go there; with `logger`,
+    /// what they log (default: nothing below critical).
+    init(
+        _ source: String, options: ScriptOptions = ScriptOptions(),
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger? = nil
+    ) throws {
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .critical
+        let logger = logger ?? quiet
+        var configuration = PushServer.Configuration()
+        configuration.metrics = metrics
+        server = PushServer(configuration: configuration, group: loop, controlLoop: loop, logger: logger)
         host = ScriptHost(
             scriptPath: try TemporaryScript.write(source), options: options, server: server, logger: logger)
         try host.start()
