@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TLSIdentity", targets: ["TLSIdentity"]),
         .library(name: "WebTokens", targets: ["WebTokens"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
     ],
     dependencies: [
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "Cluster", "RedisClient",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer",
+                "Scripting", "PushServer", "Cluster", "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,6 +125,16 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // Several instances as one (issue 11): topics, histories and timers shared through Redis.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "PushServer", "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         // Pipelined INCR throughput, compared with redis-benchmark by benchmarks/redis-incr.sh.
         .executableTarget(
             name: "RedisIncrBench",
@@ -152,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime",
+                "Scripting", "PushServer", "LuaRuntime", "Cluster", "RedisClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -161,6 +172,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster", "PushServer",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

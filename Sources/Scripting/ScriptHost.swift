@@ -1,3 +1,4 @@
+public import Cluster
 public import Logging
 public import LuaRuntime
 public import NIOCore
@@ -13,6 +14,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public let scriptPath: String
     public let options: ScriptOptions
     public let server: PushServer
+    /// The cluster this instance is part of (`--redis`), or nil.
+    public let cluster: ClusterNode?
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
@@ -21,10 +24,14 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
     public private(set) var lastReloadError: String?
 
-    public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
+    public init(
+        scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, cluster: ClusterNode? = nil,
+        logger: Logger
+    ) {
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
+        self.cluster = cluster
         self.logger = logger
         self.errors = ErrorLog(logger: logger)
     }
@@ -112,6 +119,7 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     private func makeVM(state: LuaValue = .nil, servingWhileLoading: Bool = false) throws(LuaError) -> ScriptVM {
         let vm = try ScriptVM(
             scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
+        vm.cluster = cluster
         vm.restore(state: state)
         let serve: () -> Void = { [weak self, unowned vm] in self?.publishRoutes(of: vm) }
         if servingWhileLoading { vm.routesChanged = serve }

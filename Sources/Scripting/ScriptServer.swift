@@ -1,3 +1,4 @@
+public import Cluster
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -19,6 +20,8 @@ public final class ScriptServer: Sendable {
         public var watch = true
         /// Serve over TLS (with HTTP/2 by ALPN) with this certificate. Default: in clear.
         public var tls: TLSSource?
+        /// Run as one instance of a cluster sharing this Redis (`--redis`). Default: alone.
+        public var cluster: ClusterNode.Configuration?
 
         public init() {}
     }
@@ -27,6 +30,8 @@ public final class ScriptServer: Sendable {
     public let configuration: Configuration
     public let server: PushServer
     public let host: ScriptHost
+    /// This instance's part in a cluster (Redis links, broker, timer lease), with `--redis`.
+    public let cluster: ClusterNode?
     /// The TLS certificate new connections get, when serving over TLS.
     public let certificates: CertificateStore?
     private let logger: Logger
@@ -52,11 +57,17 @@ public final class ScriptServer: Sendable {
         scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
             configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
-        host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
+        let hub = server.hub
+        let cluster = configuration.cluster.map { ClusterNode(configuration: $0, hub: hub, logger: logger) }
+        self.cluster = cluster
+        host = ScriptHost(
+            scriptPath: scriptPath, options: configuration.script, server: server, cluster: cluster, logger: logger)
     }
 
-    /// Loads the script and runs its top level; throws its error (`clock.lua:12: ...`).
+    /// Connects to the cluster's Redis (if any), then loads the script and runs its
+    /// top level; throws its error (`clock.lua:12: ...`).
     public func load() async throws {
+        await cluster?.start()
         let host = self.host
         try await loop.submit { try host.start() }.get()
     }
@@ -135,12 +146,14 @@ public final class ScriptServer: Sendable {
         await server.stopAccepting()
         let host = self.host
         try? await loop.submit { host.stop() }.get()
+        await cluster?.drain()  // on_stop's events come back from Redis before the streams end
         await server.stop()
         await shutdownLoops()
     }
 
     /// Shuts the loops down without a graceful stop (nothing was served).
     public func shutdownLoops() async {
+        await cluster?.stop()
         try? await io.shutdownGracefully()
         try? await scripts.shutdownGracefully()
     }

@@ -1,3 +1,4 @@
+import Cluster
 import Logging
 import LuaRuntime
 import NIOCore
@@ -39,6 +40,8 @@ final class ScriptVM {
     var jsonNull: LuaValue = .nil
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
+    /// The cluster this instance is part of (`--redis`): `sse.redis`, the timer lease.
+    var cluster: ClusterNode?
 
     init(scriptPath: String, options: ScriptOptions, hub: Hub, logger: Logger, errors: ErrorLog) throws(LuaError) {
         self.scriptPath = scriptPath
@@ -60,6 +63,7 @@ final class ScriptVM {
         runner = TaskRunner(lua: lua, scheduler: scheduler)
         timers = ScriptTimers(scheduler: scheduler, runner: runner, lua: lua)
         runner.outcomes = self
+        timers.runsClusterTimers = { [weak self] in self?.cluster?.lease.isHeld ?? true }
         try installModule()
     }
 

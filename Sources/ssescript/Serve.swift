@@ -14,6 +14,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var script: ScriptOptionGroup
 
+    @OptionGroup var cluster: ClusterOptionGroup
+
     private static let defaults = PushServer.Configuration()
 
     @Option(help: "Address to listen on.")
@@ -113,6 +115,7 @@ struct Serve: AsyncParsableCommand {
         configuration.script = script.scriptOptions
         if let ioThreads { configuration.ioThreads = ioThreads }
         configuration.watch = !noWatch
+        configuration.cluster = cluster.configuration(port: port)
         if let tlsCert, let tlsKey {
             configuration.tls = .files(certificate: tlsCert, key: tlsKey)
         } else if tlsSelfSigned {

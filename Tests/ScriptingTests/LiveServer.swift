@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Logging
 import PushServer
@@ -26,6 +27,7 @@ final class LiveServer: Sendable {
         options: ScriptOptions = ScriptOptions(),
         logger: Logger? = nil,
         tls: TLSSource? = nil,
+        cluster: ClusterNode.Configuration? = nil,
         configure: (inout PushServer.Configuration) -> Void = { _ in }
     ) async throws -> LiveServer {
         let path: String
@@ -42,6 +44,7 @@ final class LiveServer: Sendable {
         configuration.ioThreads = 2
         configuration.watch = false
         configuration.tls = tls
+        configuration.cluster = cluster
         let server = try ScriptServer(
             scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
         do {
