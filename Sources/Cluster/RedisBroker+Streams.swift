@@ -68,6 +68,7 @@ extension RedisBroker {
                 hub.loadHistory([], of: topic)
             }
             for notice in deliver { self.deliver(notice, to: topic) }
+            topicReady(topic)
         }
     }
 

@@ -152,12 +152,14 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
 
     public func whenReady(_ topics: [String], _ ready: @escaping () -> Void) {
         hub.loop.preconditionInEventLoop()
-        let pending = Set(topics.filter { feeds[$0].map { !$0.feed.isLoaded } ?? false })
+        // A history being read (first subscriber, or back after a reconnect, when Redis
+        // may have lost it) is waited for; during an outage the one held here is good.
+        let pending = Set(topics.filter { feeds[$0].map { !$0.feed.isLoaded || $0.feed.phase == .syncing } ?? false })
         if pending.isEmpty { return ready() }
         waiters.append(ReadyWaiter(pending: pending, ready: ready))
     }
 
-    /// A topic's history is loaded (or it has no subscriber left): replays waiting only for it go.
+    /// A topic's history is read (or it has no subscriber left): replays waiting only for it go.
     func topicReady(_ topic: String) {
         var due: [ReadyWaiter] = []
         waiters.removeAll { waiter in
