@@ -50,6 +50,7 @@ serve: release
 
 # One test at a time: several tests load the machine on purpose (10,000 connections,
 # fuzzing) or measure timing against a bystander; on two cores, running them side by
-# side would measure each other. About 45 s once built.
-test: test-deps
+# side would measure each other. About 45 s once built. The cluster's load test
+# runs release builds of ssescript in processes of their own: they are built first.
+test: test-deps release
 	$(SWIFT) test --no-parallel

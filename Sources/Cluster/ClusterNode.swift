@@ -94,6 +94,13 @@ public final class ClusterNode: Sendable {
         try? await hub.loop.flatSubmit { broker.drain(timeout: timeout) }.get()
     }
 
+    /// Gives the timer lease up (the script's timers have stopped), so another instance
+    /// takes over at its next try rather than when the lease expires.
+    public func releaseLease() async {
+        let lease = self.lease
+        try? await hub.loop.flatSubmit { lease.release() }.get()
+    }
+
     /// Gives the timer lease up and closes both links. Stopping twice is harmless.
     public func stop() async {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }

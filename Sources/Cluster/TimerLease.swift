@@ -100,12 +100,12 @@ public final class TimerLease: @unchecked Sendable {  // confined to `loop`, ass
     /// Stops renewing and gives the lease up, so another instance takes over at once.
     func release() -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
+        guard !isStopped else { return loop.makeSucceededVoidFuture() }
         isStopped = true
         task?.cancel()
         task = nil
-        let held = isHeld
         heldUntil = .uptimeNanoseconds(0)
-        guard held else { return loop.makeSucceededVoidFuture() }
+        // Deletes it only if it is still ours (it may have expired and gone to another).
         return redis.run(ClusterScripts.releaseLease, keys: [ClusterKeys.timerLease], arguments: [value])
             .map { _ in }
             .recover { _ in }

@@ -146,6 +146,7 @@ public final class ScriptServer: Sendable {
         await server.stopAccepting()
         let host = self.host
         try? await loop.submit { host.stop() }.get()
+        await cluster?.releaseLease()  // the timers have stopped: another instance takes them over
         await cluster?.drain()  // on_stop's events come back from Redis before the streams end
         await server.stop()
         await shutdownLoops()

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Cluster
 import Logging
 import NIOCore
 import PushServer
+import RedisClient
 import Scripting
 
 #if canImport(Glibc)
@@ -162,6 +164,9 @@ struct Serve: AsyncParsableCommand {
             logger.info("TLS certificate \(origin): SHA-256 \(fingerprint)")
         }
         logger.info("serving \(script.script); demo page at \(server.url("/", port: port))")
+        if let cluster = server.configuration.cluster {
+            logger.info("instance \(cluster.node) of the cluster on \(cluster.redis.url)")
+        }
 
         await stopSignals.first()
         // Graceful stop: no new connections, the script's on_stop (its last events

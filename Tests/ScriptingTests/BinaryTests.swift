@@ -85,8 +85,8 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
     private let process = Process()
     private let output = Pipe()
 
-    init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.path)
+    init(_ arguments: [String], executable: String = RunningBinary.path) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

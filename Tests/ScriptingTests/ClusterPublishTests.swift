@@ -79,4 +79,17 @@ struct ClusterPublishTests {
             #expect(again.data == (91...170).map(String.init))
         }
     }
+
+    @Test func theCommandLineSaysWhatIsWrongWithItsClusterOptions() throws {
+        let script = Repository.path("scripts/clock.lua")
+        let scheme = try run(RunningBinary.path, ["serve", script, "--redis", "http://127.0.0.1:6379"])
+        #expect(scheme.status != 0)
+        #expect(scheme.errors.contains("--redis: "), "\(scheme.errors)")
+        #expect(scheme.errors.contains("the scheme must be redis://"), "\(scheme.errors)")
+        let port = try run(RunningBinary.path, ["serve", script, "--redis", "redis://127.0.0.1:99999"])
+        #expect(port.errors.contains("the port must be a number from 1 to 65535"), "\(port.errors)")
+        let node = try run(RunningBinary.path, ["serve", script, "--node", "web-1"])
+        #expect(node.status != 0)
+        #expect(node.errors.contains("--node names an instance of a cluster; give --redis too."), "\(node.errors)")
+    }
 }
