@@ -13,6 +13,7 @@ median latency, and server CPU per delivered event (both instances + redis-serve
 the one instance). Release build; run it when the machine is quiet.
 
     benchmarks/cluster.py [ROUNDS]          (default 3; results in bench-results/cluster-DATE/)
+    CLIENTS=1000 SSEBENCH_ARGS="-d 10 -w 4 -r 5000" benchmarks/cluster.py 1    (a quick look)
 """
 import json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -22,8 +23,9 @@ SHARED = next((c for c in CANDIDATES if c and os.path.exists(os.path.join(c, "ss
 WORK = os.path.join(ROOT, ".build/bench")
 BINARY = os.path.join(ROOT, ".build/release/ssescript")
 PEER = os.path.join(ROOT, "benchmarks/ssescript/peer.lua")
-CLIENT_ARGS = ["-d", "25", "-w", "10", "-r", "5000", "--json"]
-EXPECTED = 10000 * 1000 // 100  # events/s over all clients
+CLIENTS = int(os.environ.get("CLIENTS", "10000"))  # in all: half on each instance of the cluster
+CLIENT_ARGS = os.environ.get("SSEBENCH_ARGS", "-d 25 -w 10 -r 5000").split() + ["--json"]
+EXPECTED = CLIENTS * 1000 // 100  # events/s over all clients
 
 
 def prepare():
@@ -110,7 +112,7 @@ def run(mode, out, round_number):
         time.sleep(0.5)
         load = os.getloadavg()[0]
         before = [cpu_seconds(p.pid) for p in processes]
-        reports = clients(ports, 10000 // len(ports), out, tag)
+        reports = clients(ports, CLIENTS // len(ports), out, tag)
         after = [cpu_seconds(p.pid) for p in processes]
     finally:
         for process in reversed(processes):

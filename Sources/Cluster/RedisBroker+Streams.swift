@@ -30,7 +30,8 @@ extension RedisBroker {
         state.isReading = true
         feeds[topic] = state
         let generation = state.generation
-        let read = state.feed.isLoaded ? catchUp(topic, after: state.feed.last) : history(of: topic, count: capacity)
+        let read =
+            state.feed.hasReadStream ? catchUp(topic, after: state.feed.last) : history(of: topic, count: capacity)
         read.assumeIsolated().whenComplete { result in
             guard self.feeds[topic]?.generation == generation else { return }  // left meanwhile
             self.feeds[topic]?.isReading = false

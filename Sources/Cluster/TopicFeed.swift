@@ -27,6 +27,9 @@ struct TopicFeed {
     /// Whether the topic's history was read from Redis since its first subscriber came
     /// (a resuming client's replay waits for it).
     private(set) var isLoaded = false
+    /// Whether the topic's stream was read (a topic without history goes live without:
+    /// if a reload gives it one, its first read loads rather than catches up).
+    private(set) var hasReadStream = false
     /// The newest stream entry delivered or loaded.
     private(set) var last: StreamEntryID?
     /// Notices that came while syncing, in order.
@@ -68,6 +71,7 @@ struct TopicFeed {
     mutating func loaded(_ entries: [TopicNotice]) -> (history: [TopicNotice], deliver: [TopicNotice]) {
         if let newest = entries.last?.entry { last = newest }
         isLoaded = true
+        hasReadStream = true
         return (entries, releaseHeld())
     }
 

@@ -57,6 +57,7 @@ import Testing
         _ = feed.receive(Self.notice(nil, "b"))
         #expect(feed.goLive().count == 2)
         #expect(feed.receive(Self.notice(nil, "c")) != nil)
+        #expect(feed.isLoaded && !feed.hasReadStream, "a history given later by a reload is loaded, not caught up")
     }
 
     @Test func heldNoticesAreBoundedAndTheOverflowIsCounted() {
