@@ -7,17 +7,18 @@ SCRIPT ?= scripts/clock.lua
 # Building and running: Lua 5.4, lua-cjson, and hiredis (the RESP reader and formatter).
 APT_BUILD := pkg-config liblua5.4-dev lua-cjson libhiredis-dev
 # Tests also read streams with curl, nghttp and a real browser, check TLS with
-# openssl, start their own redis-server, and run Python clients (and PyJWT to
-# check our JWTs).
+# openssl, start their own redis-server, and run Python clients (requests, openai,
+# sseclient-py; PyJWT to check our JWTs and make Mercure's).
 APT_TEST := curl chromium openssl nghttp2-client redis-server
-# Python packages the tests use, and the modules they are imported as.
-PIP_TEST := requests openai h2 pyjwt cryptography
-PY_MODULES := requests openai h2 jwt cryptography
+# Python packages the tests use, and the modules they are imported as
+# (prometheus_client parses /metrics as Prometheus would).
+PIP_TEST := requests openai h2 pyjwt cryptography sseclient-py prometheus_client
+PY_MODULES := requests openai h2 jwt cryptography sseclient prometheus_client
 
 comma := ,
 space := $(empty) $(empty)
 
-.PHONY: serve test build release deps test-deps
+.PHONY: serve serve-tls test bench build release deps test-deps
 
 # Installs the Debian packages in $(1) that are missing (one apt-get update first).
 define apt_install
@@ -48,9 +49,18 @@ release: deps
 serve: release
 	.build/release/ssescript serve $(SCRIPT)
 
+# The same over TLS with a certificate made at start: https://127.0.0.1:8080/ (HTTP/2).
+serve-tls: release
+	.build/release/ssescript serve $(SCRIPT) --tls-self-signed
+
 # One test at a time: several tests load the machine on purpose (10,000 connections,
 # fuzzing) or measure timing against a bystander; on two cores, running them side by
-# side would measure each other. About 45 s once built. The cluster's load test
-# runs release builds of ssescript in processes of their own: they are built first.
-test: test-deps release
+# side would measure each other. About 3 minutes once built.
+test: test-deps
 	$(SWIFT) test --no-parallel
+
+# The hub and shard bookkeeping with 1,000 to 1,000,000 simulated clients
+# (Benchmarks/, package-benchmark); fails when a threshold checked in there is
+# passed. Not part of `make test`: it takes minutes and wants a quiet machine.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --check-absolute --no-progress

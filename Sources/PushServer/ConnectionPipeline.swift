@@ -9,6 +9,7 @@ import NIOTLS
 /// HTTP/2 preface (prior knowledge, `h2c`). Called on the channel's loop.
 enum ConnectionPipeline {
     static func configure(_ channel: Channel, shard: Shard, state: ServerState) throws {
+        shard.tally.accepted += 1
         let pipeline = channel.pipeline.syncOperations
         guard let tls = state.configuration.tls else {
             return try pipeline.addHandler(PriorKnowledgeSniffer(shard: shard, state: state))
@@ -27,6 +28,7 @@ enum ConnectionPipeline {
         // A client that never completes its TLS handshake is closed after the request timeout.
         let timeout = channel.eventLoop.scheduleTask(in: state.configuration.requestTimeout) {
             if (try? channel.pipeline.syncOperations.handler(type: ApplicationProtocolNegotiationHandler.self)) != nil {
+                shard.tally.timedOut += 1
                 channel.close(promise: nil)
             }
         }

@@ -14,7 +14,7 @@ public struct Frame: Sendable {
     public let id: String?
 
     /// Room left before the event for the chunk-size line: 16 hex digits and CRLF.
-    private static let headerRoom = 18
+    static let headerRoom = 18
 
     /// Encodes `event`; throws (naming the field) when it cannot be written.
     public init(_ event: ServerSentEvent, allocator: ByteBufferAllocator = ByteBufferAllocator())
@@ -45,7 +45,7 @@ public struct Frame: Sendable {
     }
 
     /// `buffer` holds `headerRoom` unused bytes, then the event.
-    private init(framing buffer: ByteBuffer, id: String?) {
+    init(framing buffer: ByteBuffer, id: String?) {
         self.id = id
         var buffer = buffer
         let length = buffer.writerIndex - Self.headerRoom

@@ -23,10 +23,8 @@ final class HTTP1Connection: ChannelInboundHandler {
     /// Parts of the next requests that arrived while one was answered or streamed.
     private var deferred: [HTTPServerRequestPart] = []
     private var isReplaying = false
-    /// The id of the request the hub knows (a stream or a plain request), and its path.
-    private var requestID: Int?
-    private var requestPath = ""
-    private var holdsStreamSlot = false
+    /// The request the hub knows (a stream or a plain request).
+    private var request = HubRequest()
     private var lastActivityTick: UInt32 = 0
 
     /// How many request parts may wait while a request is answered.
@@ -51,15 +49,8 @@ final class HTTP1Connection: ChannelInboundHandler {
         let hubHoldsStream = machine.hubHoldsStream
         machine.closed()
         shard.remove(self)
-        if let id = requestID {
-            requestID = nil
-            shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
-        }
-        releaseSlotIfDone()
+        request.connectionClosed(hubHoldsStream: hubHoldsStream, shard: shard)
+        request.releaseSlot(unless: machine, server: server)
         self.context = nil
         context.fireChannelInactive()
     }
@@ -73,13 +64,13 @@ final class HTTP1Connection: ChannelInboundHandler {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
         } else {
-            server.logger.debug("closing a connection after \(error)")
+            server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if machine.isStreaming, let id = requestID {
+        if machine.isStreaming, let id = request.id {
             shard.writabilityChanged(id, isWritable: context.channel.isWritable)
         }
         context.fireChannelWritabilityChanged()
@@ -96,7 +87,7 @@ final class HTTP1Connection: ChannelInboundHandler {
                 wire.begin(head)
                 return server.decide(head)
             }
-            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+            request.headTaken(machine)
         case .body(let chunk):
             action = machine.receivedBody(chunk)
         case .end:
@@ -120,46 +111,32 @@ final class HTTP1Connection: ChannelInboundHandler {
         case .forward(let head, let body, let kind):
             forward(head, body: body, kind)
         case .respond(let response, let next):
-            finishRequest()
+            request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
             write(bytes, then: next)
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
-            context.write(wrapOutboundOut(wire.bytes(of: StreamGreeting.frame)), promise: nil)
         case .endStream(let next):
-            finishRequest()
+            request.finish(shard)
             write(wire.streamEnd, then: next)
         case .close:
-            finishRequest()
+            request.finish(shard)
             closeGracefully()
         case .abort:
-            finishRequest()
+            request.finish(shard)
             context.close(promise: nil)
         }
-        releaseSlotIfDone()
+        request.releaseSlot(unless: machine, server: server)
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
         let remote = context?.channel.remoteAddress?.ipAddress ?? ""
-        let request = Request(head: head, body: body, remoteAddress: remote)
-        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
-        let id = shard.register(self, heartbeat: heartbeat)
-        requestID = id
-        requestPath = request.path
-        let hub = server.hub
-        switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
-        }
-    }
-
-    /// The request the hub knew is over (answered, ended, or the connection closes).
-    private func finishRequest() {
-        guard let id = requestID else { return }
-        requestID = nil
-        shard.unregister(id)
+        request.forward(
+            Request(head: head, body: body, remoteAddress: remote), kind, sink: self, shard: shard, server: server)
     }
 
     /// Writes `bytes`; then reads the next request, or closes.
@@ -204,20 +181,16 @@ final class HTTP1Connection: ChannelInboundHandler {
         channel.closeFuture.whenComplete { _ in giveUp.cancel() }
     }
 
-    private func releaseSlotIfDone() {
-        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
-        holdsStreamSlot = false
-        server.releaseStreamSlot()
-    }
 }
 
 // MARK: The shard's side
 
 extension HTTP1Connection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -235,25 +208,34 @@ extension HTTP1Connection: StreamSink {
     }
 
     func respond(_ response: Response) {
-        requestID = nil  // the shard has forgotten it
+        _ = request.take()  // the shard has forgotten it
         perform(machine.hubResponded(response))
     }
 
     func endStream() {
-        requestID = nil
+        _ = request.take()
         perform(machine.streamEnded())
     }
 
     func disconnectSlow() {
-        let id = requestID
-        requestID = nil
+        let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
         let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.logger.debug(
-            "disconnected slow client \(id.map(String.init) ?? "?") on \(requestPath): \(pending) bytes pending")
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
+                "pending": "\(pending)",
+            ])
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        perform(.abort)
+    }
+
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
         perform(.abort)
     }
 }
@@ -269,7 +251,9 @@ extension HTTP1Connection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -21,9 +21,8 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP2Wire
-    private var requestID: Int?
-    private var requestPath = ""
-    private var holdsStreamSlot = false
+    /// The request the hub knows (a stream or a plain request).
+    private var request = HubRequest()
     private var startTick: UInt32 = 0
     /// Bytes written since the channel last became unwritable (nil while writable).
     private var writtenWhileUnwritable: Int?
@@ -47,15 +46,8 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         let hubHoldsStream = machine.hubHoldsStream
         machine.closed()
         shard.remove(self)
-        if let id = requestID {
-            requestID = nil
-            shard.unregister(id)
-            if hubHoldsStream {
-                let hub = server.hub
-                hub.loop.execute { hub.disconnected(id) }
-            }
-        }
-        releaseSlotIfDone()
+        request.connectionClosed(hubHoldsStream: hubHoldsStream, shard: shard)
+        request.releaseSlot(unless: machine, server: server)
         self.context = nil
         context.fireChannelInactive()
     }
@@ -68,7 +60,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
                 wire.begin(head)
                 return server.decide(head)
             }
-            holdsStreamSlot = holdsStreamSlot || machine.holdsStreamSlot
+            request.headTaken(machine)
         case .body(let chunk):
             action = machine.receivedBody(chunk)
         case .end:
@@ -78,14 +70,14 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        server.logger.debug("closing an HTTP/2 stream after \(error)")
+        server.logger.debug("closing an HTTP/2 stream after an error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let isWritable = context.channel.isWritable
         writtenWhileUnwritable = isWritable ? nil : (writtenWhileUnwritable ?? 0)
-        if machine.isStreaming, let id = requestID { shard.writabilityChanged(id, isWritable: isWritable) }
+        if machine.isStreaming, let id = request.id { shard.writabilityChanged(id, isWritable: isWritable) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -105,65 +97,57 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
         case .forward(let head, let body, let kind):
             forward(head, body: body, kind)
         case .respond(let response, let next):
-            finishRequest()
+            request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-            // Answered before its request was read whole (413, 408): reset the rest.
-            if next == .close {
-                let channel = context.channel
-                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if next == .close { closeOnceTheClientIsDone(context) }
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
-            finishRequest()
+            request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .close, .abort:
-            finishRequest()
+            request.finish(shard)
             context.close(promise: nil)
         }
-        releaseSlotIfDone()
+        request.releaseSlot(unless: machine, server: server)
+    }
+
+    /// Answered before its request was read whole (413, 408): what the client
+    /// still sends of it is read and dropped until it ends the request (the stream
+    /// then closes, both sides done), for at most `closeTimeout`; then the stream is
+    /// reset. Resetting at once races the response: a client still sending its body
+    /// (curl) may see the reset first and report a stream error, not the 413. As an
+    /// HTTP/1 connection's close reads what the client still sends, for at most 2 s.
+    private func closeOnceTheClientIsDone(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let reset = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in reset.cancel() }
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
-        let remote = context?.channel.parent?.remoteAddress?.ipAddress ?? ""
-        var request = Request(head: head, body: body, remoteAddress: remote)
-        request.protocolName = "h2"
-        let heartbeat = kind == .stream ? server.streamOptions(for: head)?.heartbeat : nil
-        let id = shard.register(self, heartbeat: heartbeat)
-        requestID = id
-        requestPath = request.path
-        let hub = server.hub
-        switch kind {
-        case .stream: hub.loop.execute { hub.connected(request, id: id) }
-        case .exchange: hub.loop.execute { hub.received(request, exchange: Exchange(id: id)) }
-        }
+        var forwarded = Request(
+            head: head, body: body, remoteAddress: context?.channel.parent?.remoteAddress?.ipAddress ?? "")
+        forwarded.protocolName = "h2"
+        request.forward(forwarded, kind, sink: self, shard: shard, server: server)
     }
 
-    private func finishRequest() {
-        guard let id = requestID else { return }
-        requestID = nil
-        shard.unregister(id)
-    }
-
-    private func releaseSlotIfDone() {
-        guard holdsStreamSlot, !machine.holdsStreamSlot else { return }
-        holdsStreamSlot = false
-        server.releaseStreamSlot()
-    }
 }
 
 // MARK: The shard's side
 
 extension HTTP2StreamConnection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -182,23 +166,34 @@ extension HTTP2StreamConnection: StreamSink {
     }
 
     func respond(_ response: Response) {
-        requestID = nil
+        _ = request.take()  // the shard has forgotten it
         perform(machine.hubResponded(response))
     }
 
     func endStream() {
-        requestID = nil
+        _ = request.take()
         perform(machine.streamEnded())
     }
 
     func disconnectSlow() {
-        let id = requestID
-        requestID = nil
+        let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
         server.countSlowClient()
-        server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(requestPath)")
-        let hub = server.hub
-        if let id { hub.loop.execute { hub.disconnected(id) } }
+        server.logger.debug(
+            "disconnected a slow client",
+            metadata: [
+                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
+                "protocol": "h2",
+            ])
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        perform(.abort)
+    }
+
+    /// Resets the stream (`RST_STREAM` with `CANCEL`); the connection goes on.
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
         perform(.abort)
     }
 }
@@ -214,7 +209,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -16,6 +16,7 @@ extension Hub {
         loop.preconditionInEventLoop()
         topicOptions = streams
         for topic in Array(histories.keys) { fitHistory(of: topic) }
+        labelPaths(streams.keys)
     }
 
     private func fitHistory(of topic: String) {
@@ -53,14 +54,19 @@ extension Hub {
         for topic in candidates {
             if let frames = histories[topic]?.frames(after: lastEventID) {
                 for frame in frames { enqueue(.send(client.id, frame), on: client.shard) }
+                tally.queued += frames.count
+                tally.countResume(.replayed)
                 return
             }
         }
         guard candidates.contains(where: { historyCapacity(of: $0) > 0 }) else { return }
+        tally.countResume(.gap)
         let gap = ServerSentEvent(data: lastEventID, event: Self.gapEventName)
         if let frame = try? Frame(gap, allocator: allocator) {
             enqueue(.send(client.id, frame), on: client.shard)
         }
-        for frame in histories[path]?.frames ?? [] { enqueue(.send(client.id, frame), on: client.shard) }
+        let kept = histories[path]?.frames ?? []
+        for frame in kept { enqueue(.send(client.id, frame), on: client.shard) }
+        tally.queued += kept.count + 1
     }
 }

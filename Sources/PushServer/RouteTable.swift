@@ -53,10 +53,21 @@ public struct StreamOptions: Equatable, Sendable {
     /// Whether the server gives events published to the topic without an id one
     /// of its own (`<unix-ms>-<seq>`).
     public var autoIDs: Bool
+    /// The largest random delay each event to one of its clients gets (order kept);
+    /// nil for none. For testing clients against a network that is not smooth.
+    public var jitter: TimeAmount?
+    /// How long a stream lasts before the server ends it (cleanly: an `EventSource`
+    /// reconnects with `Last-Event-ID`); nil for as long as the client stays.
+    public var timeout: TimeAmount?
 
-    public init(heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false) {
+    public init(
+        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, jitter: TimeAmount? = nil,
+        timeout: TimeAmount? = nil
+    ) {
         self.heartbeat = heartbeat
         self.history = history
         self.autoIDs = autoIDs
+        self.jitter = jitter
+        self.timeout = timeout
     }
 }

@@ -52,10 +52,9 @@ final class ServerState: Sendable {
         return .forward(kind)
     }
 
-    /// The options of the stream at the request's path (its heartbeat).
-    func streamOptions(for head: HTTPRequestHead) -> StreamOptions? {
-        let path = String(Request.split(head.uri).path)
-        return routes.withLock { $0.streams[path] }
+    /// The options of the stream at `path` (its heartbeat).
+    func streamOptions(for path: String) -> StreamOptions? {
+        routes.withLock { $0.streams[path] }
     }
 
     /// `OPTIONS` on a declared path: a CORS preflight when the request has an
@@ -73,7 +72,11 @@ final class ServerState: Sendable {
     private func refuse(
         _ response: Response, _ head: HTTPRequestHead, closeNow: Bool = false
     ) -> ConnectionStateMachine.Decision {
-        logger.debug("refused \(head.method.rawValue) \(head.uri): \(response.status.code)")
+        logger.debug(
+            "refused a request",
+            metadata: [
+                "method": "\(head.method.rawValue)", "uri": "\(head.uri)", "status": "\(response.status.code)",
+            ])
         return .answer(response, closeNow: closeNow)
     }
 

@@ -15,16 +15,23 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     let loop: EventLoop
     private let shardCount: Int
     private let configuration: PushServer.Configuration
+    private let metrics: ServerMetrics
+    /// What this loop counted since it last reported (plain integers: see `ShardTally`).
+    var tally = ShardTally()
     private var nextSerial = 0
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
-    private var endpoints: [Int: Endpoint] = [:]
+    private(set) var endpoints: [Int: Endpoint] = [:]
     private var topics: [String: SubscriberList] = [:]
     /// Every open stream.
-    private var everyone = SubscriberList()
+    var everyone = SubscriberList()
     private var dirty: [Endpoint] = []
     /// Streams found too slow during the current batch or sweep, dropped at its end.
-    private var slow: [Endpoint] = []
+    var slow: [Endpoint] = []
     private var sweepTask: RepeatedTask?
+    /// Where requests, arrivals and departures are told; set by the hub.
+    unowned(unsafe) var hub: Hub!
+    /// What happened on this loop since its last hand-over to the hub.
+    private var toHub: [HubEvent] = []
 
     /// Counts sweeps; streams remember the tick of their last write.
     private(set) var tick: UInt32 = 0
@@ -34,11 +41,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private let slowClientTicks: UInt32
     private let heartbeat = Frame(raw: ": heartbeat\n")
 
-    init(index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration) {
+    init(
+        index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration,
+        metrics: ServerMetrics
+    ) {
         self.index = index
         self.shardCount = shardCount
         self.loop = loop
         self.configuration = configuration
+        self.metrics = metrics
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
         tickLength = max(tick, .milliseconds(10))
         heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
@@ -50,6 +61,11 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         UInt32(clamping: max(1, time.nanoseconds / tick.nanoseconds))
     }
 
+    /// Sweeps that take at least `time`, counted from any moment between two sweeps.
+    static func ticksAtLeast(_ time: TimeAmount, of tick: TimeAmount) -> UInt32 {
+        UInt32(clamping: (time.nanoseconds + tick.nanoseconds - 1) / tick.nanoseconds + 1)
+    }
+
     func start() {
         sweepTask = loop.scheduleRepeatedTask(initialDelay: tickLength, delay: tickLength) { [self] _ in sweep() }
     }
@@ -59,10 +75,14 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     func closeAll() -> EventLoopFuture<Void> {
         sweepTask?.cancel()
         sweepTask = nil
+        releaseEverythingHeld()
         // Streams end first, then HTTP/2 connections send GOAWAY behind their streams' last frames.
         let connections = self.connections.values.sorted { !($0 is HTTP2Connection) && $1 is HTTP2Connection }
         let closed = connections.compactMap { $0.shutdown() }
-        return EventLoopFuture.andAllComplete(closed, on: loop)
+        // The hub hears of the streams that ended before the stop is over.
+        return EventLoopFuture.andAllComplete(closed, on: loop).map { [self] in
+            if !toHub.isEmpty { handOverToHub() }
+        }
     }
 
     // MARK: Connections and endpoints
@@ -77,18 +97,23 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     /// Registers a request the connection hands to the hub, under a new id unique
     /// server-wide (the shard is `id % shardCount`).
-    func register(_ sink: any StreamSink, heartbeat: TimeAmount?) -> Int {
+    func register(_ sink: any StreamSink, options: StreamOptions?) -> Int {
         let id = nextSerial * shardCount + index
         nextSerial += 1
         let budget = WriteBudget(limit: configuration.clientBuffer, patience: slowClientTicks)
-        let ticks = heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
-        endpoints[id] = Endpoint(id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget)
+        let ticks = options?.heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
+        endpoints[id] = Endpoint(
+            id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget,
+            lifetimeTicks: options?.timeout.map { Self.ticksAtLeast($0, of: tickLength) },
+            jitter: options?.jitter.flatMap { $0 > .zero ? $0 : nil })
         return id
     }
 
     /// Forgets a request: answered, ended, or its connection gone.
     func unregister(_ id: Int) {
         guard let endpoint = endpoints.removeValue(forKey: id) else { return }
+        endpoint.release?.task.cancel()
+        endpoint.release = nil
         for topic in endpoint.subscriptions.keys { unsubscribe(endpoint, from: topic) }
         everyone.removeOpen(endpoint)
     }
@@ -98,22 +123,57 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         endpoints[id]?.budget.writabilityChanged(isWritable: isWritable, tick: tick)
     }
 
+    // MARK: To the hub
+
+    /// Tells the hub a stream's or a plain request's arrival, or a stream's
+    /// departure: once per loop tick, in order, in one hand-over, so a storm of
+    /// connections or departures costs the script loop one wake-up per tick, not one each.
+    func tell(_ event: HubEvent) {
+        if toHub.isEmpty { loop.execute { [self] in handOverToHub() } }
+        toHub.append(event)
+    }
+
+    func handOverToHub() {
+        let events = toHub
+        toHub = []
+        let hub = self.hub!
+        hub.loop.execute { hub.receive(events) }
+    }
+
     // MARK: The hub's instructions
+
+    /// Batches from the hub, taken together by `drainInbox`.
+    let inbox = ShardInbox()
+
+    /// Takes every batch the hub has left, until none is left.
+    func drainInbox() {
+        while case let ops = inbox.take(), !ops.isEmpty { apply(ops) }
+    }
 
     func apply(_ ops: [ShardOp]) {
         for op in ops {
             switch op {
-            case .open(let id):
-                guard let endpoint = endpoints[id], !endpoint.isOpen, endpoint.sink.openStream() else { continue }
+            case .open(let id, let greeting):
+                guard let endpoint = endpoints[id], !endpoint.isOpen, endpoint.sink.openStream(greeting: greeting)
+                else { continue }
+                endpoint.openedTick = tick
                 everyone.addOpen(endpoint)
                 markDirty(endpoint)
             case .send(let id, let frame):
-                guard let endpoint = endpoints[id] else { continue }
-                write(frame, to: endpoint)
+                guard let endpoint = endpoints[id], write(frame, to: endpoint) else { continue }
+                countSent(frame, times: 1)
             case .publish(let topic, let frame):
-                for endpoint in topics[topic] ?? SubscriberList() { write(frame, to: endpoint) }
+                var sent = 0
+                for endpoint in topics[topic] ?? SubscriberList() {
+                    if write(frame, to: endpoint) { sent += 1 }
+                }
+                countSent(frame, times: sent)
             case .broadcast(let frame):
-                for endpoint in everyone { write(frame, to: endpoint) }
+                var sent = 0
+                for endpoint in everyone {
+                    if write(frame, to: endpoint) { sent += 1 }
+                }
+                countSent(frame, times: sent)
             case .subscribe(let id, let topic):
                 guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
                 topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
@@ -126,26 +186,46 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 endpoint.sink.respond(response)
             case .end(let id):
                 guard let endpoint = endpoints[id] else { continue }
+                end(endpoint)
+            case .abort(let id):
+                guard let endpoint = endpoints[id] else { continue }
                 unregister(id)
-                endpoint.sink.endStream()
+                endpoint.sink.abort()
+            case .stall(let id, let duration):
+                guard let endpoint = endpoints[id] else { continue }
+                stall(endpoint, for: duration)
             }
         }
         flushDirty()
         dropSlow()
     }
 
-    private func unsubscribe(_ endpoint: Endpoint, from topic: String) {
+    func unsubscribe(_ endpoint: Endpoint, from topic: String) {
         guard topics[topic]?.remove(endpoint, topic: topic) == true else { return }
         if topics[topic]?.isEmpty == true { topics[topic] = nil }
     }
 
-    private func write(_ frame: Frame, to endpoint: Endpoint) {
-        guard !endpoint.budget.isSlow, endpoint.sink.write(frame) else { return }
+    /// Queues `frame` for the stream (written, or held while it stalls); false if
+    /// it was not (the stream is not open, or too slow).
+    @discardableResult
+    func write(_ frame: Frame, to endpoint: Endpoint) -> Bool {
+        guard !endpoint.budget.isSlow else { return false }
+        if endpoint.held != nil {
+            hold(frame, for: endpoint)
+            return true
+        }
+        guard endpoint.sink.write(frame) else { return false }
         endpoint.lastWriteTick = tick
         markDirty(endpoint)
+        return true
     }
 
-    private func markDirty(_ endpoint: Endpoint) {
+    private func countSent(_ frame: Frame, times: Int) {
+        tally.eventsSent &+= times
+        tally.bytesSent &+= times &* frame.payload.readableBytes
+    }
+
+    func markDirty(_ endpoint: Endpoint) {
         if !endpoint.isDirty {
             endpoint.isDirty = true
             dirty.append(endpoint)
@@ -155,7 +235,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     /// Flushes the batch's writes. A stream still over its budget once the
     /// transport has taken what it could, with more than twice its budget left
     /// waiting, is too slow: dropped once the batch is done.
-    private func flushDirty() {
+    func flushDirty() {
         for endpoint in dirty {
             endpoint.isDirty = false
             if endpoint.budget.flushed(waiting: endpoint.sink.flush(), tick: tick) { slow.append(endpoint) }
@@ -163,7 +243,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         dirty.removeAll(keepingCapacity: true)
     }
 
-    private func dropSlow() {
+    func dropSlow() {
         guard !slow.isEmpty else { return }
         let dropping = slow
         slow.removeAll()
@@ -177,13 +257,26 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     private func sweep() {
         tick &+= 1
+        var expired: [Endpoint] = []
         for endpoint in everyone {
             if tick &- endpoint.lastWriteTick >= endpoint.heartbeatTicks { write(heartbeat, to: endpoint) }
             if endpoint.budget.check(tick: tick) { slow.append(endpoint) }
+            if let lifetime = endpoint.lifetimeTicks, tick &- endpoint.openedTick >= lifetime {
+                expired.append(endpoint)
+            }
         }
+        for endpoint in expired { expire(endpoint) }
         flushDirty()
         dropSlow()
         let late = connections.values.filter { $0.hasWaited(requestTimeoutTicks, at: tick) }
         for connection in late { connection.timeOut() }
+        tally.timedOut += late.count
+        if metrics.isRecording { tally.report(to: metrics) }
+    }
+
+    /// Adds what this loop counted to the server's series (before a scrape).
+    func reportMetrics() {
+        loop.preconditionInEventLoop()
+        tally.report(to: metrics)
     }
 }

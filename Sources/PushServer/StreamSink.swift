@@ -4,8 +4,9 @@ import NIOCore
 /// later, one HTTP/2 stream). It does not care which protocol carries it; the
 /// shard drives it on its loop with the hub's instructions.
 protocol StreamSink: AnyObject {
-    /// Sends the stream's head and first comment; false unless a stream waited for it.
-    func openStream() -> Bool
+    /// Sends the stream's head and, with `greeting`, its first comment; false
+    /// unless a stream waited for it.
+    func openStream(greeting: Bool) -> Bool
     /// Queues one frame (not flushed); false if this is not an open stream.
     func write(_ frame: Frame) -> Bool
     /// Flushes what was queued. Returns the bytes still waiting once the transport
@@ -17,6 +18,9 @@ protocol StreamSink: AnyObject {
     func endStream()
     /// Drops the stream at once: it reads too slowly.
     func disconnectSlow()
+    /// Closes the connection (or resets the HTTP/2 stream) after flushing what was
+    /// written, without the end of the stream: as a crashed server or a cut network looks.
+    func abort()
 }
 
 /// What the shard's sweep asks of every connection: whether its request came in time.

@@ -54,7 +54,7 @@ extension ScriptVM {
             stack.push("no redis configured (serve with --redis)")
             return .values(2)
         }
-        guard let waker = runner.suspendCurrent() else { return .none }
+        guard let waker = runner.suspendCurrent(holdingClientPending: true) else { return .none }
         let null = jsonNull
         let loop = hub.loop
         redis.send(arguments).assumeIsolated().whenComplete { result in
@@ -126,13 +126,14 @@ extension ScriptVM {
     // MARK: Timers
 
     /// Whether a new timer runs on every instance of a cluster: `{ each_instance = true }`
-    /// says so; without it, a timer made by a stream or HTTP handler (or by a timer that
+    /// says so; without it, a timer made by a stream or HTTP handler or an `on_close`
+    /// function (or by a timer that
     /// runs everywhere) runs where it was made, and one made at the top level (or in
     /// a hook, or by a cluster timer) only on the instance holding the timer lease.
     func timerRunsOnEveryInstance(_ stack: LuaStack, options index: Int32) throws -> Bool {
         var everyInstance: Bool
         switch runner.current?.purpose {
-        case .stream, .request: everyInstance = true
+        case .stream, .request, .departure: everyInstance = true
         case .timer(let timer): everyInstance = timer.everyInstance
         case nil: everyInstance = false
         }

@@ -59,6 +59,9 @@ final class ScriptTimers {
 
     subscript(id: Int) -> ScriptTimer? { timers[id] }
 
+    /// How many timers are running.
+    var count: Int { timers.count }
+
     func add(_ function: LuaFunction, after delay: TimeAmount, repeating: Bool, everyInstance: Bool = true)
         -> ScriptTimer
     {

@@ -12,6 +12,6 @@ struct SSEScript: AsyncParsableCommand {
               sse.stream("/sse", function(client) client:send{ retry = 6000, data = os.date() } end)
               sse.every(6, function() sse.publish("/sse", { event = "timeMessage", data = os.date() }) end)
             """,
-        subcommands: [Serve.self, Check.self]
+        subcommands: [Serve.self, Check.self, Record.self, Bench.self]
     )
 }

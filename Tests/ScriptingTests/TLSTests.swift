@@ -93,6 +93,20 @@ import Testing
         #expect(overHTTP1 == 6, "six connections per origin, the other fourteen wait")
     }
 
+    /// The console works over https (HTTP/2) as it does in clear.
+    @Test(.enabled(if: HeadlessChromium.isInstalled, "needs Debian's chromium"))
+    func theDemoPageStreamsOverHTTPS() async throws {
+        let script = #"sse.stream("/sse", function(client) client:send{ event = "hello", data = client.protocol } end)"#
+        try await withLiveServer(script: script, tls: .selfSigned) { live in
+            let browser = try HeadlessChromium(ignoringCertificateErrors: true)
+            try browser.open(live.url("/"))
+            let row = try await browser.waitFor(
+                "[...document.querySelectorAll('.events tr')].map((row) => row.textContent).find((row) => row.includes('hello'))",
+                seconds: 15)
+            #expect((row as? String)?.contains("h2") == true, "\(row)")
+        }
+    }
+
     /// Certificates renewed in place while 50 streams are open: new connections get
     /// the new certificate, the open streams go on; a broken file keeps the old one.
     @Test func rotatingTheCertificateKeepsOpenStreams() async throws {

@@ -1,0 +1,151 @@
+// What one client costs the hub and the shards at 1,000, 100,000 and 1,000,000
+// clients, in the in-process simulation (`ServerSimulation`: the real Hub, Shard
+// and Frame code, streams that count bytes instead of sockets). Each benchmark
+// works on 1,000 clients per iteration (`scalingFactor: .kilo`), so its figures
+// are per client and must not grow with the size around them.
+
+import Benchmark
+import EventStream
+@_spi(Simulation) import PushServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let sizes = [1_000, 100_000, 1_000_000]
+let batch = 1_000
+
+/// A simulation with `size` clients of `/sse`, each also on a topic of its own.
+func simulation(size: Int) -> ServerSimulation {
+    let simulation = ServerSimulation(shardCount: 2)
+    let ids = simulation.connect(size)
+    simulation.onHub { hub in
+        for id in ids { hub.client(id).map { hub.subscribe($0, to: "user:\(id)") } }
+    }
+    return simulation
+}
+
+/// The process's resident memory in bytes (`/proc/self/statm`).
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var size = 0
+    var resident = 0
+    _ = withUnsafeMutablePointer(to: &size) { size in
+        withUnsafeMutablePointer(to: &resident) { resident in
+            withVaList([size, resident]) { vfscanf(file, "%ld %ld", $0) }
+        }
+    }
+    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// CPU time of this thread in nanoseconds (the simulation runs on one thread).
+func threadCPU() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return now.tv_sec * 1_000_000_000 + now.tv_nsec
+}
+
+let perClient = BenchmarkMetric.custom("CPU ns per client", polarity: .prefersSmaller, useScalingFactor: false)
+let perSubscriber = BenchmarkMetric.custom("CPU ns per subscriber", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// Runs `operation` on `batch` new clients per sample (set up by `prepare`, torn
+/// down by `tidy`, neither measured) and records its CPU time per client.
+func perClientBenchmark(
+    _ name: String, size: Int, prepare: @escaping (ServerSimulation) -> [Int] = { _ in [] },
+    operation: @escaping (ServerSimulation, [Int]) -> [Int], tidy: @escaping (ServerSimulation, [Int]) -> Void
+) {
+    Benchmark(
+        "\(name), \(size) around",
+        configuration: .init(
+            metrics: [perClient, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(5), maxIterations: 30,
+            // 2 µs of CPU per client at every size: a cost that grows with the clients around fails.
+            thresholds: [perClient: .init(absolute: [.p50: 2_000]), .mallocCountTotal: .init(absolute: [.p90: 20])])
+    ) { benchmark, simulation in
+        for _ in stride(from: 0, to: benchmark.scaledIterations.count, by: batch) {
+            let prepared = prepare(simulation)
+            let started = threadCPU()
+            benchmark.startMeasurement()
+            let made = operation(simulation, prepared)
+            benchmark.stopMeasurement()
+            benchmark.measurement(perClient, (threadCPU() - started) / batch)
+            tidy(simulation, made)
+        }
+    } setup: {
+        simulation(size: size)
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    for size in sizes {
+        perClientBenchmark(
+            "subscribe: a client connects, joins its stream and a topic of its own", size: size,
+            operation: { simulation, _ in
+                let ids = simulation.connect(batch)
+                simulation.onHub { hub in
+                    for id in ids { hub.client(id).map { hub.subscribe($0, to: "user:\(id)") } }
+                }
+                return ids
+            },
+            tidy: { simulation, ids in simulation.disconnect(ids) })
+
+        perClientBenchmark(
+            "unsubscribe: a client leaves a topic all share", size: size,
+            prepare: { simulation in simulation.connect(batch) },
+            operation: { simulation, ids in
+                simulation.onHub { hub in
+                    for id in ids { hub.client(id).map { hub.unsubscribe($0, from: "/sse") } }
+                }
+                return ids
+            },
+            tidy: { simulation, ids in simulation.disconnect(ids) })
+
+        perClientBenchmark(
+            "disconnect: 1,000 clients of one topic leave at once", size: size,
+            prepare: { simulation in simulation.connect(batch) },
+            operation: { simulation, ids in
+                simulation.disconnect(ids)
+                return []
+            },
+            tidy: { _, _ in })
+
+        Benchmark(
+            "publish: one event to every subscriber, \(size) of them",
+            configuration: .init(
+                metrics: [perSubscriber, .mallocCountTotal], scalingFactor: .one, maxDuration: .seconds(5),
+                maxIterations: 20,
+                // One encode and a few allocations per loop, whatever the number of subscribers.
+                thresholds: [
+                    .mallocCountTotal: .init(absolute: [.p90: 45]), perSubscriber: .init(absolute: [.p50: 400]),
+                ])
+        ) { benchmark, simulation in
+            for n in benchmark.scaledIterations {
+                let started = threadCPU()
+                benchmark.startMeasurement()
+                _ = simulation.onHub { try? $0.publish(ServerSentEvent(data: "tick \(n)", id: "\(n)"), to: "/sse") }
+                benchmark.stopMeasurement()
+                benchmark.measurement(perSubscriber, (threadCPU() - started) / size)
+            }
+        } setup: {
+            simulation(size: size)
+        }
+
+        Benchmark(
+            "memory: process bytes per subscriber (hub, shards and the counting streams), \(size) of them",
+            configuration: .init(
+                metrics: [.custom("bytes per subscriber", polarity: .prefersSmaller, useScalingFactor: false)],
+                scalingFactor: .one, maxIterations: 1,
+                thresholds: [
+                    .custom("bytes per subscriber", polarity: .prefersSmaller, useScalingFactor: false): .init(
+                        absolute: [.p90: 400])
+                ])
+        ) { benchmark in
+            let before = residentBytes()
+            let simulation = simulation(size: size)
+            let bytes = residentBytes() - before
+            benchmark.measurement(
+                .custom("bytes per subscriber", polarity: .prefersSmaller, useScalingFactor: false), bytes / size)
+            withExtendedLifetime(simulation) {}
+        }
+    }
+}
