@@ -29,6 +29,9 @@ public final class ClusterNode: Sendable {
         /// How long a graceful stop waits for the events of its last publishes to
         /// come back from Redis and go out. Default 1 s.
         public var drainTimeout: TimeAmount = .seconds(1)
+        /// How often the pub/sub lag is measured (`ssescript_redis_pubsub_lag_seconds`).
+        /// Default 1 s.
+        public var lagProbeInterval: TimeAmount = .seconds(1)
 
         public init(url: RedisURL, node: String) {
             redis = RedisConfiguration(url: url)
@@ -56,7 +59,8 @@ public final class ClusterNode: Sendable {
             configuration: configuration.redis, eventLoop: hub.loop, logger: logger,
             onStateChange: { state in relay.broker?.commandLinkChanged(state) })
         broker = RedisBroker(
-            hub: hub, redis: redis, configuration: configuration.redis, token: token, logger: logger)
+            hub: hub, redis: redis, configuration: configuration.redis, token: token,
+            metrics: hub.metrics.attachCluster(), logger: logger)
         relay.broker = broker
         lease = TimerLease(
             node: configuration.node, token: token, configuration: configuration.lease, redis: redis, logger: logger)
@@ -70,10 +74,10 @@ public final class ClusterNode: Sendable {
     /// and makes a first try for the timer lease.
     public func start() async {
         let (hub, broker, redis, lease) = (self.hub, self.broker, self.redis, self.lease)
-        let timeout = configuration.startTimeout
+        let (timeout, probes) = (configuration.startTimeout, configuration.lagProbeInterval)
         let connected = hub.loop.flatSubmit {
             hub.broker = broker
-            let links = redis.start().and(broker.start()).map { _ in true }
+            let links = redis.start().and(broker.start(lagProbeInterval: probes)).map { _ in true }
             let promise = hub.loop.makePromise(of: Bool.self)
             links.cascade(to: promise)
             hub.loop.scheduleTask(in: timeout) { promise.succeed(false) }

@@ -35,6 +35,9 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
     private var commandLinkUp = false
     private var failures = PublishFailures()
     private var drainMarker = 0
+    /// Redis as `/metrics` and `/healthz` see it.
+    var health: RedisHealth
+    var lagProbes: RepeatedTask?
     private var drains: [(marker: Int, promise: EventLoopPromise<Void>)] = []
 
     /// A topic with local subscribers: its feed, and the stream read in flight.
@@ -57,9 +60,13 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
 
     /// A broker for `hub`, publishing on `redis` (whose loop must be the hub's) and
     /// subscribing on a link of its own made from `configuration`.
-    init(hub: Hub, redis: RedisConnection, configuration: RedisConfiguration, token: String, logger: Logger) {
+    init(
+        hub: Hub, redis: RedisConnection, configuration: RedisConfiguration, token: String, metrics: ClusterMetrics,
+        logger: Logger
+    ) {
         precondition(redis.eventLoop === hub.loop, "the broker's Redis connection must run on the hub's loop")
         self.hub = hub
+        health = RedisHealth(metrics: metrics)
         self.redis = redis
         self.logger = logger
         nodeChannel = ClusterKeys.nodeChannel(token: token)
@@ -79,14 +86,18 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
     public var overflowedNotices: Int { feeds.values.reduce(0) { $0 + $1.feed.overflowed } }
 
     /// Starts the pub/sub link: the broadcast channel and this instance's own, then
-    /// topics as their subscribers come. The future succeeds at the first connection.
-    func start() -> EventLoopFuture<Void> {
+    /// topics as their subscribers come, and a lag probe every `lagProbeInterval`.
+    /// The future succeeds at the first connection.
+    func start(lagProbeInterval: TimeAmount) -> EventLoopFuture<Void> {
+        startLagProbes(every: lagProbeInterval)
         subscriber.subscribe(ClusterKeys.broadcastChannel)
         subscriber.subscribe(nodeChannel)
         return subscriber.start()
     }
 
     func close() -> EventLoopFuture<Void> {
+        lagProbes?.cancel()
+        lagProbes = nil
         for drain in drains { drain.promise.succeed() }
         drains = []
         return subscriber.close()
@@ -175,6 +186,7 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
     /// The command link's changes (`ClusterNode` passes them on).
     func commandLinkChanged(_ state: RedisLinkState) {
         commandLinkUp = state == .connected
+        health.commandLink(state)
         guard state == .connected else { return }
         // Loaded before any publish can follow on this link: after a Redis restart,
         // EVALSHA never falls back to EVAL in the middle of a burst (which could reorder it).
@@ -184,6 +196,7 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
     }
 
     private func subscriberLinkChanged(_ state: RedisLinkState) {
+        health.subscriberLink(state)
         guard state == .connected else { return }
         // Re-subscribed to everything; what was published while the link was down is
         // in the streams: hold notices until each topic's stream is read again.
@@ -195,7 +208,7 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
 
     private func received(_ payload: ByteBuffer, on channel: String) {
         if channel == ClusterKeys.broadcastChannel { return hub.deliver(payload, id: nil, to: nil) }
-        if channel == nodeChannel { return drained(upTo: Int(String(buffer: payload)) ?? 0) }
+        if channel == nodeChannel { return receivedOnNodeChannel(payload) }
         guard let topic = ClusterKeys.topic(ofChannel: channel), feeds[topic] != nil,
             let notice = TopicNotice(message: payload)
         else { return }
@@ -224,7 +237,7 @@ public final class RedisBroker: TopicBroker, @unchecked Sendable {  // confined 
     }
 
     /// The marker came back (or its time is up): the drains up to it are done.
-    private func drained(upTo marker: Int) {
+    func drained(upTo marker: Int) {
         let due = drains.filter { $0.marker <= marker }
         drains.removeAll { $0.marker <= marker }
         for drain in due { drain.promise.succeed() }
