@@ -1,9 +1,8 @@
 import Foundation
 
-/// The shared benchmark harness's load client, `ssebench` (C, epoll: thousands of
-/// streams from one process, so the test runner is not the bottleneck), built from
-/// its source once per test run. The harness is found at `$SSE_BENCH`, or at
-/// `../shared/bench` beside the repository (or its worktree's parent).
+/// `ssescript bench` (FeedClient: thousands of streams from one process, on NIO,
+/// ssebench's report fields and timestamp rule) of a given binary, the load test's
+/// release build, so the test runner is not the bottleneck.
 enum LoadClient {
     /// One finished run: its `--json` report.
     struct Report {
@@ -15,37 +14,24 @@ enum LoadClient {
         var medianLatencyMicroseconds: Int { (fields["latency_us"] as? [String: Any])?["p50"] as? Int ?? 0 }
     }
 
-    struct Missing: Error, CustomStringConvertible {
+    struct Failed: Error, CustomStringConvertible {
         let description: String
     }
 
-    static let executable: Result<String, Missing> = {
-        let environment = ProcessInfo.processInfo.environment["SSE_BENCH"].map { [$0] } ?? []
-        let candidates = environment + ["../shared/bench", "../../shared/bench"].map(Repository.path)
-        guard let directory = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/ssebench.c") })
-        else {
-            return .failure(Missing(description: "ssebench.c not found (set SSE_BENCH to the benchmark harness)"))
-        }
-        let output = (try? TemporaryScript.directory()).map { $0 + "/ssebench" } ?? "/tmp/ssebench-\(getpid())"
-        guard let built = try? ScriptingTests.run("/usr/bin/cc", ["-O2", "-o", output, directory + "/ssebench.c"]),
-            built.status == 0
-        else { return .failure(Missing(description: "cannot build \(directory)/ssebench.c with cc")) }
-        return .success(output)
-    }()
-
-    /// Runs `ssebench -u url -c connections -d seconds -r rate --json` to its end (it
-    /// stops itself at its deadline), on a thread of its own.
-    static func run(url: String, connections: Int, seconds: Int, rate: Int = 5000) async throws -> Report {
-        let path = try executable.get()
-        let arguments = ["-u", url, "-c", "\(connections)", "-d", "\(seconds)", "-r", "\(rate)", "--json"]
+    /// Runs `binary bench url -c connections -d seconds --ramp rate --json` to its end
+    /// (it stops itself after `seconds`), on a thread of its own.
+    static func run(binary: String, url: String, connections: Int, seconds: Int, rate: Int = 5000) async throws
+        -> Report
+    {
+        let arguments = ["bench", url, "-c", "\(connections)", "-d", "\(seconds)", "--ramp", "\(rate)", "--json"]
         let result = try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try ScriptingTests.run(path, arguments) })
+                continuation.resume(with: Result { try ScriptingTests.run(binary, arguments, timeout: Double(seconds) + 60) })
             }
         }
         guard result.status == 0,
             let fields = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
-        else { throw Missing(description: "ssebench failed (\(result.status)): \(result.errors)") }
+        else { throw Failed(description: "ssescript bench failed (\(result.status)): \(result.errors)") }
         return Report(fields: fields)
     }
 }
