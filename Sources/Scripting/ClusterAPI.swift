@@ -127,9 +127,9 @@ extension ScriptVM {
 
     /// Whether a new timer runs on every instance of a cluster: `{ each_instance = true }`
     /// says so; without it, a timer made by a stream or HTTP handler or an `on_close`
-    /// function (or by a timer that
-    /// runs everywhere) runs where it was made, and one made at the top level (or in
-    /// a hook, or by a cluster timer) only on the instance holding the timer lease.
+    /// function (or by a timer that runs everywhere) runs where it was made, and one
+    /// made at the top level (or in a hook, or by a cluster timer) only on the
+    /// instance holding the timer lease.
     func timerRunsOnEveryInstance(_ stack: LuaStack, options index: Int32) throws -> Bool {
         var everyInstance: Bool
         switch runner.current?.purpose {

@@ -73,7 +73,8 @@ extension Live {
                 let cluster = server.scriptServer.cluster!
                 counts.append(
                     try await server.onScriptLoop {
-                        Failures(refused: cluster.broker.refusedPublishes, unconfirmed: cluster.broker.unconfirmedPublishes)
+                        Failures(
+                            refused: cluster.broker.refusedPublishes, unconfirmed: cluster.broker.unconfirmedPublishes)
                     })
             }
             return counts

@@ -55,7 +55,8 @@ extension Live {
             var bases: [String] = []
             for node in ["a", "b"] {
                 let server = try RunningBinary(
-                    ["serve", script, "--port", "0", "--no-watch", "--redis", redis.url, "--node", node], executable: binary
+                    ["serve", script, "--port", "0", "--no-watch", "--redis", redis.url, "--node", node],
+                    executable: binary
                 )
                 servers.append(server)
                 let url = try #require(server.firstLine(timeout: 20))
@@ -75,7 +76,8 @@ extension Live {
             for (name, report) in zip(["a", "b"], reports) {
                 #expect(report.established == 5000, "instance \(name)")
                 #expect(report.failed == 0 && report.closedEarly == 0, "instance \(name)")
-                #expect(report.events == 5000 * count, "instance \(name): \(report.events) of \(5000 * count) delivered")
+                #expect(
+                    report.events == 5000 * count, "instance \(name): \(report.events) of \(5000 * count) delivered")
                 print("instance \(name): median latency \(report.medianLatencyMicroseconds) µs")
             }
         }

@@ -63,9 +63,11 @@ extension Live {
                 #expect((json["wrongtype"] as? String)?.hasPrefix("WRONGTYPE Operation against a key") == true)
                 #expect(json["w"] as? Bool == true)
                 #expect((json["unknown"] as? String)?.hasPrefix("ERR unknown command 'NOPE'") == true)
-                #expect((json["refused"] as? String)?.contains("sse.redis does not run BLPOP: a blocking command") == true)
                 #expect(
-                    (json["bad"] as? String)?.contains("bad argument #3 to 'redis' (string or number expected, got table)")
+                    (json["refused"] as? String)?.contains("sse.redis does not run BLPOP: a blocking command") == true)
+                #expect(
+                    (json["bad"] as? String)?.contains(
+                        "bad argument #3 to 'redis' (string or number expected, got table)")
                         == true)
                 #expect(
                     (json["top_level"] as? String)?.contains("sse.redis can only be called inside a handler or timer")

@@ -83,13 +83,16 @@ extension Live {
                 try await instance.stream.waitFor(seconds: 12) { $0.filter { $0.type == "timeMessage" }.count > count }
                 let resumed = timeMessages(instance.stream)[count]
                 #expect(
-                    resumed - killed < .seconds(10), "\(instance.name): first message \(resumed - killed) after the kill")
+                    resumed - killed < .seconds(10),
+                    "\(instance.name): first message \(resumed - killed) after the kill")
             }
             let newHolder = try await probe.leaseHolder()
             #expect(newHolder != nil && newHolder != holder)
             // And once per 6 s again, from one instance.
             for (instance, count) in zip(survivors, before) {
-                try await instance.stream.waitFor(seconds: 10) { $0.filter { $0.type == "timeMessage" }.count > count + 1 }
+                try await instance.stream.waitFor(seconds: 10) {
+                    $0.filter { $0.type == "timeMessage" }.count > count + 1
+                }
                 let found = gaps(Array(timeMessages(instance.stream)[count...]))
                 #expect(found.allSatisfy { $0 > 5 && $0 < 7 }, "\(instance.name): gaps after the takeover \(found)")
             }

@@ -26,7 +26,8 @@ enum LoadClient {
         let arguments = ["bench", url, "-c", "\(connections)", "-d", "\(seconds)", "--ramp", "\(rate)", "--json"]
         let result = try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try ScriptingTests.run(binary, arguments, timeout: Double(seconds) + 60) })
+                continuation.resume(
+                    with: Result { try ScriptingTests.run(binary, arguments, timeout: Double(seconds) + 60) })
             }
         }
         guard result.status == 0,
