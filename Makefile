@@ -44,8 +44,11 @@ test-deps: deps
 build: deps
 	$(SWIFT) build
 
+# Touched after the build: a source change that leaves the binary as it was (a
+# comment) does not relink it, and the load test takes an older binary as stale.
 release: deps
 	$(SWIFT) build -c release --product ssescript
+	@touch .build/release/ssescript
 
 serve: release
 	.build/release/ssescript serve $(SCRIPT)
