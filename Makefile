@@ -59,10 +59,11 @@ serve-tls: release
 
 # One test at a time: several tests load the machine on purpose (10,000 connections,
 # fuzzing) or measure timing against a bystander; on two cores, running them side by
-# side would measure each other. About 3 minutes once built. The cluster's load
-# test (2 instances x 5,000 clients through Redis) runs release builds of ssescript
-# in processes of their own, servers and clients (`ssescript bench`), as deployed:
-# the release build comes first (from cold, it adds minutes, not tens).
+# side would measure each other. About 5 minutes once built (main's 3, and the
+# cluster's suites took 108 s here). The cluster's load test (2 instances x 5,000
+# clients through Redis) runs release builds of ssescript in processes of their own,
+# servers and clients (`ssescript bench`), as deployed: the release build comes
+# first (from cold, it adds minutes, not tens).
 test: test-deps release
 	$(SWIFT) test --no-parallel
 
