@@ -25,11 +25,12 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     private var pending: [UInt8] = []
     private var outputEnded = false
 
-    /// Runs `ssescript` with `arguments`, and `environment` added to this process's.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Runs `executable` (`ssescript` as `swift test` built it, unless told) with
+    /// `arguments`, and `environment` added to this process's.
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String = RunningBinary.path) throws {
         errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
