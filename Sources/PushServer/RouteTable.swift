@@ -35,6 +35,13 @@ public struct RouteTable: Sendable {
         return .notFound
     }
 
+    /// Every method some path accepts, sorted (what `OPTIONS *` answers).
+    public var allMethods: [String] {
+        var methods = handlers.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        if !streams.isEmpty { methods.formUnion(Self.streamMethods) }
+        return methods.sorted()
+    }
+
     /// Every method `path` accepts, sorted.
     public func allowed(_ path: String) -> [String] {
         var methods = handlers[path] ?? []

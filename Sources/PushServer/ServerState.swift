@@ -23,7 +23,10 @@ final class ServerState: Sendable {
     /// server itself (unknown path, wrong method, no slot left, a body announced
     /// too large, `OPTIONS`).
     func decide(_ head: HTTPRequestHead) -> ConnectionStateMachine.Decision {
-        let path = String(Request.split(head.uri).path)
+        let target = RequestTarget(head.uri)
+        guard head.method != .CONNECT, let path = target.path.map(String.init) else {
+            return decideWithoutPath(head, target)
+        }
         if head.method == .OPTIONS { return .answer(options(head, path: path), closeNow: false) }
         let kind: ConnectionStateMachine.Kind
         switch routes.withLock({ $0.match(head.method, path) }) {
@@ -50,6 +53,27 @@ final class ServerState: Sendable {
             return refuse(response, head)
         }
         return .forward(kind)
+    }
+
+    /// A request whose target has no path (RFC 9112 §3.2): `OPTIONS *` asks what
+    /// the server as a whole allows; `CONNECT host:port` asks for a tunnel, which an
+    /// origin server does not make (`501`, and the connection closes: NIO's decoder
+    /// reads nothing more after a `CONNECT`); anything else is malformed.
+    private func decideWithoutPath(
+        _ head: HTTPRequestHead, _ target: RequestTarget
+    ) -> ConnectionStateMachine.Decision {
+        if head.method == .CONNECT {
+            let response = Response(
+                status: .notImplemented, text: "CONNECT is not supported: this server is not a proxy")
+            return refuse(response, head, closeNow: true)
+        }
+        if target == .asterisk, head.method == .OPTIONS {
+            let methods = routes.withLock { $0.allMethods }
+            return .answer(
+                Response(status: .noContent, headers: [("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]),
+                closeNow: false)
+        }
+        return refuse(Response(status: .badRequest, text: "malformed request target"), head, closeNow: true)
     }
 
     /// The options of the stream at `path` (its heartbeat).
