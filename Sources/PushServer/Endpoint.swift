@@ -13,6 +13,8 @@ final class Endpoint {
     var lastWriteTick: UInt32
     var heartbeatTicks: UInt32
     var budget: WriteBudget
+    /// Bytes the hub held for it and never handed over, when the hub found it too slow.
+    var queuedInHub = 0
 
     init(id: Int, sink: any StreamSink, tick: UInt32, heartbeatTicks: UInt32, budget: WriteBudget) {
         self.id = id

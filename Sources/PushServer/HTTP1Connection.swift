@@ -215,13 +215,12 @@ extension HTTP1Connection: StreamSink {
         perform(machine.streamEnded())
     }
 
-    func disconnectSlow() {
+    func disconnectSlow(queuedInHub: Int) {
         let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
-        server.countSlowClient()
-        let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        server.logger.debug(
-            "disconnected slow client \(id.map(String.init) ?? "?") on \(request.path): \(pending) bytes pending")
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        server.slowClientDisconnected(
+            id: id, path: request.path, pending: buffered + queuedInHub, protocolName: "HTTP/1")
         if let id { shard.tell(.disconnected(id: id)) }
         perform(.abort)
     }

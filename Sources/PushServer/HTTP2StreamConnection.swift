@@ -164,11 +164,13 @@ extension HTTP2StreamConnection: StreamSink {
         perform(machine.streamEnded())
     }
 
-    func disconnectSlow() {
+    func disconnectSlow(queuedInHub: Int) {
         let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
-        server.countSlowClient()
-        server.logger.debug("disconnected slow HTTP/2 client \(id.map(String.init) ?? "?") on \(request.path)")
+        let waiting = context?.channel.isWritable == false ? server.configuration.clientBuffer : 0
+        server.slowClientDisconnected(
+            id: id, path: request.path, pending: waiting + (writtenWhileUnwritable ?? 0) + queuedInHub,
+            protocolName: "HTTP/2")
         if let id { shard.tell(.disconnected(id: id)) }
         perform(.abort)
     }

@@ -36,8 +36,10 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
-    private var outboxes: [[ShardOp]]
+    var outboxes: [[ShardOp]]
     private var flushScheduled = false
+    /// What the outbox and each client's sends may hold before the I/O loops have it (`Hub+SendBudget`).
+    var outboxBudget: OutboxBudget
     /// Open streams (not pending), counted as they open and go.
     private var openCount = 0
     /// The recent events with an id of each topic that had one (see `Hub+History`).
@@ -51,6 +53,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         self.configuration = configuration
         self.shards = shards
         self.outboxes = Array(repeating: [], count: shards.count)
+        self.outboxBudget = OutboxBudget(clientLimit: configuration.clientBuffer)
         for shard in shards { shard.hub = self }
     }
 
@@ -105,13 +108,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     }
 
     /// Sends an encoded event to one client, opening its stream first if needed.
+    /// False when the client is gone, or when this send puts it over its budget
+    /// (it is then dropped as a slow client; see `Hub+SendBudget`).
     @discardableResult
     public func send(_ frame: Frame, to client: Client) -> Bool {
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        if !frame.isEmpty { enqueue(.send(client.id, frame), on: client.shard) }
-        return true
+        return frame.isEmpty || queue(frame, for: client)
     }
 
     /// Answers a pending client with a plain HTTP error instead of a stream (a
@@ -277,7 +281,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     // MARK: Internals
 
     /// Drops a client from the hub's books; its connection is told separately.
-    private func forget(_ client: Client) {
+    func forget(_ client: Client) {
         if client.state == .open { openCount -= 1 }
         client.state = .closed
         streams[client.id] = nil
@@ -307,12 +311,17 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             flushScheduled = true
             loop.execute { self.flush() }
         }
+        noteQueued(op)
     }
+
+    /// The bytes of the instructions not yet handed to the I/O loops.
+    var outboxHeldBytes: Int { outboxes.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } }
 
     /// Hands every pending instruction to its I/O loop: one `execute` per loop.
     public func flush() {
         loop.preconditionInEventLoop()
         flushScheduled = false
+        outboxBudget.handedOver()
         for index in outboxes.indices where !outboxes[index].isEmpty {
             let ops = outboxes[index]
             outboxes[index].removeAll(keepingCapacity: true)

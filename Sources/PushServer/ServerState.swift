@@ -11,6 +11,8 @@ final class ServerState: Sendable {
     let routes = Mutex(RouteTable())
     private let streams = Atomic<Int>(0)
     let slowClients = Atomic<Int>(0)
+    /// Slow-client disconnects are logged, a few lines at a time.
+    private let slowClientLog = LogRateLimit()
 
     init(configuration: PushServer.Configuration, hub: Hub, logger: Logger) {
         self.configuration = configuration
@@ -114,7 +116,13 @@ final class ServerState: Sendable {
         streams.subtract(1, ordering: .relaxed)
     }
 
-    func countSlowClient() {
+    /// Counts and logs a stream dropped because its client read too slowly (or the
+    /// script queued more for it than its budget): its id, path and the bytes that waited.
+    func slowClientDisconnected(id: Int?, path: String, pending: Int, protocolName: String) {
         slowClients.add(1, ordering: .relaxed)
+        guard let leftOut = slowClientLog.admit() else { return }
+        let message =
+            "disconnected slow \(protocolName) client \(id.map(String.init) ?? "?") on \(path): \(pending) bytes pending"
+        logger.notice("\(LogRateLimit.line(message, leftOut: leftOut))")
     }
 }

@@ -149,6 +149,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 guard let endpoint = endpoints[id] else { continue }
                 unregister(id)
                 endpoint.sink.endStream()
+            case .disconnectSlow(let id, let queued):
+                guard let endpoint = endpoints[id], endpoint.budget.markSlow() else { continue }
+                endpoint.queuedInHub = queued
+                slow.append(endpoint)
             }
         }
         flushDirty()
@@ -190,7 +194,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         slow.removeAll()
         for endpoint in dropping {
             unregister(endpoint.id)
-            endpoint.sink.disconnectSlow()
+            endpoint.sink.disconnectSlow(queuedInHub: endpoint.queuedInHub)
         }
     }
 

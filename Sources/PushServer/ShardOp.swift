@@ -14,6 +14,9 @@ enum ShardOp: Sendable {
     case respond(Int, Response)
     /// End the stream cleanly.
     case end(Int)
+    /// Drop the stream as a slow client's: the script queued more for it than its
+    /// budget (`queued` bytes) before the hub could hand any of it over.
+    case disconnectSlow(Int, queued: Int)
 }
 
 /// What a shard tells the hub, in batches, in the order it happened.

@@ -15,8 +15,9 @@ protocol StreamSink: AnyObject {
     func respond(_ response: Response)
     /// Ends the stream cleanly.
     func endStream()
-    /// Drops the stream at once: it reads too slowly.
-    func disconnectSlow()
+    /// Drops the stream at once: it reads too slowly, or the script queued more for
+    /// it (`queuedInHub` bytes, never handed over) than its budget.
+    func disconnectSlow(queuedInHub: Int)
 }
 
 /// What the shard's sweep asks of every connection: whether its request came in time.

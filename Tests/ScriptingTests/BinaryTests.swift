@@ -110,9 +110,15 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
     var pid: Int32 { process.processIdentifier }
 
     /// The process's resident memory in KiB (`VmRSS`).
-    var residentKilobytes: Int {
+    var residentKilobytes: Int { status("VmRSS") }
+
+    /// The most resident memory the process has had, in KiB (`VmHWM`).
+    var peakResidentKilobytes: Int { status("VmHWM") }
+
+    /// A field of /proc/PID/status in KiB.
+    private func status(_ field: String) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
     }
 
