@@ -42,7 +42,7 @@ import Testing
             return flooded.isClosedByPeer(within: 10)
         }
         #expect(closed, "the flooded client is dropped as a slow client")
-        try await SafetyTests.expectOnTime(bystander, within: .seconds(1))
+        try await SafetyTests.expectOnTime(bystander)  // without the budget at send: over 3 s
         let growth = (server.peakResidentKilobytes - peakBefore) << 10
         #expect(growth < 2 * Self.budget, "the server's peak memory grew by \(growth >> 10) KiB")
     }
