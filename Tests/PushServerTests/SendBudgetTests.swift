@@ -35,6 +35,20 @@ import Testing
             "\(log.messages)")
     }
 
+    /// Regression: a slow-client disconnect was counted but logged only at debug level.
+    @Test func aClientTooSlowForItsShardIsLoggedWithItsIDAndPath() throws {
+        let log = LogRecorder()
+        let server = EmbeddedServer(logger: log.logger)
+        let channel = try server.connect()
+        _ = try server.exchange(channel, "GET /sse?x=1 HTTP/1.1\r\n\r\n")
+        let client = try #require(server.application.connected.first)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        server.loop.advanceTime(by: .milliseconds(1100))
+        #expect(!channel.isActive)
+        #expect(log.contains("notice: disconnected slow HTTP/1 client \(client.id) on /sse: "), "\(log.messages)")
+    }
+
     @Test func aClientThatTakesWhatItIsSentIsNotLimitedAcrossHandOvers() throws {
         let server = EmbeddedServer { $0.clientBuffer = 4096 }
         let channel = try server.connect()
