@@ -22,6 +22,12 @@ extension PushServer {
         /// Events with an id kept per topic for clients that resume with
         /// `Last-Event-ID`, unless the stream says otherwise. Default 100.
         public var history: Int = 100
+        /// How long a topic's history is kept once nobody subscribes and nothing is
+        /// published to it, unless its stream says otherwise (`history_ttl`). Default 10 minutes.
+        public var historyTTL: TimeAmount = .minutes(10)
+        /// Most topic histories kept at once (`--max-topics`); past it, the least
+        /// recently used is dropped, with a warning. Default 100,000.
+        public var maxTopics = 100_000
         /// Which pages from other origins may read streams and responses. Default:
         /// pages from this machine (`CORSPolicy.loopback`).
         public var cors: CORSPolicy = .loopback

@@ -42,8 +42,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     var outboxBudget: OutboxBudget
     /// Open streams (not pending), counted as they open and go.
     private var openCount = 0
-    /// The recent events with an id of each topic that had one (see `Hub+History`).
-    var histories: [String: History] = [:]
+    /// The recent events with an id of each topic that had one, bounded in time and
+    /// number (see `Hub+History`, `HistoryStore`).
+    var histories: HistoryStore
     /// History size and id numbering of the topics named by stream paths.
     var topicOptions: [String: StreamOptions] = [:]
     var eventIDs = EventIDGenerator()
@@ -54,6 +55,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         self.shards = shards
         self.outboxes = Array(repeating: [], count: shards.count)
         self.outboxBudget = OutboxBudget(clientLimit: configuration.clientBuffer)
+        self.histories = HistoryStore(maxTopics: configuration.maxTopics)
         for shard in shards { shard.hub = self }
     }
 
@@ -230,7 +232,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// resuming client's replay; events already held are replaced.
     public func loadHistory(_ entries: [(payload: ByteBuffer, id: String)], of topic: String) {
         loop.preconditionInEventLoop()
-        histories[topic] = nil
+        histories.remove(topic)
         for entry in entries { record(Frame(encoded: entry.payload, id: entry.id), id: entry.id, in: topic) }
     }
 
@@ -300,6 +302,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if topics[topic]?.subscribers.isEmpty == true {
             topics[topic] = nil
             broker?.subscribersLeft(topic)
+            histories.touch(topic, now: loop.now)  // its time to live starts now
         }
     }
 

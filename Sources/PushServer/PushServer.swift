@@ -25,6 +25,8 @@ public final class PushServer: Sendable {
         shards = loops.enumerated().map { Shard(index: $0, of: loops.count, loop: $1, configuration: configuration) }
         hub = Hub(loop: controlLoop, configuration: configuration, shards: shards)
         state = ServerState(configuration: configuration, hub: hub, logger: logger)
+        let hub = self.hub
+        controlLoop.execute { hub.histories.logger = logger }
     }
 
     /// The paths served; set it whole (a reload swaps it at once). The streams'
@@ -65,6 +67,8 @@ public final class PushServer: Sendable {
             .bind(host: configuration.host, port: configuration.port)
             .get()
         for shard in shards { shard.loop.execute { shard.start() } }
+        let hub = self.hub
+        hub.loop.execute { hub.startHistoryExpiry() }
         listener.withLock { $0 = channel }
         return channel.localAddress?.port ?? configuration.port
     }

@@ -60,10 +60,16 @@ public struct StreamOptions: Equatable, Sendable {
     /// Whether the server gives events published to the topic without an id one
     /// of its own (`<unix-ms>-<seq>`).
     public var autoIDs: Bool
+    /// How long the topic's history is kept unused while nobody subscribes; nil for
+    /// the server's default.
+    public var historyTTL: TimeAmount?
 
-    public init(heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false) {
+    public init(
+        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, historyTTL: TimeAmount? = nil
+    ) {
         self.heartbeat = heartbeat
         self.history = history
         self.autoIDs = autoIDs
+        self.historyTTL = historyTTL
     }
 }

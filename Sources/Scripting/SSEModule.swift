@@ -191,13 +191,19 @@ extension ScriptVM {
                     throw ScriptAPIError("history must be a whole number of events, 0 or more")
                 }
                 options.history = count
+            case "history_ttl":
+                guard let seconds = stack.number(at: -1), seconds > 0, seconds.isFinite else {
+                    throw ScriptAPIError("history_ttl must be a number of seconds greater than 0")
+                }
+                options.historyTTL = .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
             case "ids":
                 guard stack.type(at: -1) == .string, stack.string(at: -1) == "auto" else {
                     throw ScriptAPIError("ids must be \"auto\" (the server numbers published events)")
                 }
                 options.autoIDs = true
             default:
-                throw ScriptAPIError("unknown stream option \"\(key)\" (expected heartbeat, history or ids)")
+                throw ScriptAPIError(
+                    "unknown stream option \"\(key)\" (expected heartbeat, history, history_ttl or ids)")
             }
         }
         return options

@@ -44,6 +44,18 @@ struct Serve: AsyncParsableCommand {
     var maxClients = defaults.maxClients
 
     @Option(
+        help: ArgumentHelp(
+            "Seconds a topic's history is kept once nobody subscribes and nothing is published to it (a stream's history_ttl overrides it).",
+            valueName: "seconds"))
+    var historyTTL = Double(defaults.historyTTL.nanoseconds) / 1e9
+
+    @Option(
+        help: ArgumentHelp(
+            "Most topic histories kept at once; past it the least recently used is dropped, with a warning.",
+            valueName: "count"))
+    var maxTopics = defaults.maxTopics
+
+    @Option(
         name: .customLong("cors"),
         help: ArgumentHelp(
             "An origin whose pages may read the streams (repeatable), or '*' for any. Default: localhost, 127.0.0.1 and [::1] on any port.",
@@ -79,6 +91,10 @@ struct Serve: AsyncParsableCommand {
         guard maxBody >= 0 else { throw ValidationError("--max-body must be a number of bytes, 0 or more.") }
         guard maxHead >= 256 else { throw ValidationError("--max-head must be a number of bytes, at least 256.") }
         guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1.") }
+        guard historyTTL > 0, historyTTL.isFinite else {
+            throw ValidationError("--history-ttl must be a number of seconds greater than 0.")
+        }
+        guard maxTopics >= 1 else { throw ValidationError("--max-topics must be at least 1.") }
         for origin in corsOrigins where !CORSPolicy.isValidOrigin(origin) {
             throw ValidationError(
                 "--cors takes an origin like http://localhost:3000 (scheme, host, optional port; no path or trailing slash) or '*', not \"\(origin)\"."
@@ -91,7 +107,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together: give both, or --tls-self-signed.")
         }
         if tlsSelfSigned && tlsCert != nil {
-            throw ValidationError("--tls-self-signed makes its own certificate; give it without --tls-cert and --tls-key.")
+            throw ValidationError(
+                "--tls-self-signed makes its own certificate; give it without --tls-cert and --tls-key.")
         }
     }
 
@@ -105,6 +122,8 @@ struct Serve: AsyncParsableCommand {
         configuration.server.maxBody = maxBody
         configuration.server.maxHead = maxHead
         configuration.server.maxClients = maxClients
+        configuration.server.historyTTL = .nanoseconds(Int64(min(historyTTL, 1e9) * 1e9))
+        configuration.server.maxTopics = maxTopics
         if corsOrigins == ["*"] {
             configuration.server.cors = .anyOrigin
         } else if !corsOrigins.isEmpty {

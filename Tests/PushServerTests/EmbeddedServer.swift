@@ -30,6 +30,7 @@ final class EmbeddedServer {
         state.routes.withLock { $0 = routes }
         hub.configureTopics(routes.streams)
         hub.application = application
+        hub.histories.logger = logger
         shard.start()
     }
 
