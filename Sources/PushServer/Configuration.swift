@@ -35,8 +35,14 @@ extension PushServer {
         public var maxBody: Int = 1 << 20
         /// Largest request head accepted (`431` past it). Default 16 KiB.
         public var maxHead: Int = 16 << 10
-        /// Most streams open at once (`503` past it). Default 100,000.
-        public var maxClients: Int = 100_000
+        /// Most streams open at once (`503` past it). Default (nil): as many as the
+        /// process's descriptors leave room for when the server starts
+        /// (`DescriptorLimit.connectionCapacity`).
+        public var maxClients: Int?
+        /// Most connections open at once; past it a connection is answered `503` and
+        /// closed (over TLS, just closed). Default (nil): what the descriptors leave
+        /// room for when the server starts, so `accept` never runs out of them.
+        public var maxConnections: Int?
         /// A connection that has not completed a request in this time is closed
         /// (slow-loris); also the keep-alive idle limit. Default 30 s.
         public var requestTimeout: TimeAmount = .seconds(30)

@@ -17,6 +17,8 @@ final class HTTP1Connection: ChannelInboundHandler {
 
     private let shard: Shard
     private let server: ServerState
+    /// A connection past the descriptors' room: every request is answered `503`.
+    private let refusing: Bool
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP1Wire
@@ -30,9 +32,17 @@ final class HTTP1Connection: ChannelInboundHandler {
     /// How many request parts may wait while a request is answered.
     static let deferredLimit = 64
 
-    init(shard: Shard, server: ServerState) {
+    /// The answer of a connection the descriptors leave no room for.
+    private static var refusal: ConnectionStateMachine.Decision {
+        var response = Response(status: .serviceUnavailable, text: "too many connections, retry later")
+        response.headers.append(("Retry-After", "5"))
+        return .answer(response, closeNow: true)
+    }
+
+    init(shard: Shard, server: ServerState, refusing: Bool = false) {
         self.shard = shard
         self.server = server
+        self.refusing = refusing
         machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
         wire = HTTP1Wire(cors: server.configuration.cors)
     }
@@ -85,7 +95,7 @@ final class HTTP1Connection: ChannelInboundHandler {
             action = machine.receivedHead(head) {
                 lastActivityTick = shard.tick
                 wire.begin(head)
-                return server.decide(head)
+                return refusing ? Self.refusal : server.decide(head)
             }
             request.headTaken(machine)
         case .body(let chunk):
@@ -143,7 +153,7 @@ final class HTTP1Connection: ChannelInboundHandler {
         guard let context else { return }
         guard next == .readNext else {
             context.write(wrapOutboundOut(bytes), promise: nil)
-            return closeGracefully()
+            return refusing ? closeOnceWritten() : closeGracefully()
         }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         lastActivityTick = shard.tick
@@ -158,6 +168,14 @@ final class HTTP1Connection: ChannelInboundHandler {
         while !deferred.isEmpty, machine.isAwaitingRequest {
             read(deferred.removeFirst())
         }
+    }
+
+    /// Closes as soon as what is written is taken: a refused connection must give
+    /// its descriptor back at once (its request was read; nothing is left to reset).
+    private func closeOnceWritten() {
+        guard let context else { return }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Closes once what is written is taken, without a reset: the output is shut
@@ -228,7 +246,9 @@ extension HTTP1Connection: StreamSink {
 
 extension HTTP1Connection: ShardConnection {
     func hasWaited(_ ticks: UInt32, at tick: UInt32) -> Bool {
-        machine.isAwaitingRequest && tick &- lastActivityTick >= ticks
+        // A refused connection holds a descriptor the server is short of: a second for its request.
+        let patience = refusing ? min(ticks, Shard.ticks(.seconds(1), of: shard.tickLength)) : ticks
+        return machine.isAwaitingRequest && tick &- lastActivityTick >= patience
     }
 
     func timeOut() {

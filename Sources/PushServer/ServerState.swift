@@ -10,6 +10,12 @@ final class ServerState: Sendable {
     let logger: Logger
     let routes = Mutex(RouteTable())
     private let streams = Atomic<Int>(0)
+    private let connections = Atomic<Int>(0)
+    /// Most connections open at once (set when the server starts).
+    let connectionCapacity = Atomic<Int>(Int.max)
+    /// Connections answered `503` for want of descriptors.
+    let refusedConnections = Atomic<Int>(0)
+    private let refusalLog = LogRateLimit(lines: 1)
     let slowClients = Atomic<Int>(0)
     /// Slow-client disconnects are logged, a few lines at a time.
     private let slowClientLog = LogRateLimit()
@@ -107,13 +113,35 @@ final class ServerState: Sendable {
     /// Takes one of the `maxClients` stream slots; false when none is left.
     private func reserveStreamSlot() -> Bool {
         let taken = streams.add(1, ordering: .relaxed).newValue
-        if taken <= configuration.maxClients { return true }
+        if taken <= configuration.maxClients ?? connectionCapacity.load(ordering: .relaxed) { return true }
         streams.subtract(1, ordering: .relaxed)
         return false
     }
 
     func releaseStreamSlot() {
         streams.subtract(1, ordering: .relaxed)
+    }
+
+    /// Streams open (slots taken) now.
+    var streamSlotsTaken: Int { streams.load(ordering: .relaxed) }
+
+    // MARK: Connections
+
+    /// Counts a new connection until it closes; false when it is one too many for
+    /// the descriptors (it is then refused, logged once a burst).
+    func admitConnection(_ channel: Channel) -> Bool {
+        let open = connections.add(1, ordering: .relaxed).newValue
+        channel.closeFuture.whenComplete { [self] _ in connections.subtract(1, ordering: .relaxed) }
+        let capacity = connectionCapacity.load(ordering: .relaxed)
+        guard open > capacity else { return true }
+        refusedConnections.add(1, ordering: .relaxed)
+        if let leftOut = refusalLog.admit() {
+            let message =
+                "refusing connections with 503: \(capacity) are open, as many as the descriptor limit"
+                + " (ulimit -n \(DescriptorLimit.soft)) leaves room for"
+            logger.warning("\(LogRateLimit.line(message, leftOut: leftOut))")
+        }
+        return false
     }
 
     /// Counts and logs a stream dropped because its client read too slowly (or the

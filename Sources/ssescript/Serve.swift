@@ -40,8 +40,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest request head accepted (431 past it).", valueName: "bytes"))
     var maxHead = defaults.maxHead
 
-    @Option(help: ArgumentHelp("Most streams open at once (503 with Retry-After past it).", valueName: "count"))
-    var maxClients = defaults.maxClients
+    @Option(
+        help: ArgumentHelp(
+            "Most streams open at once (503 with Retry-After past it). Default: as many as the descriptor limit (ulimit -n, raised to its hard limit at start) leaves room for.",
+            valueName: "count"))
+    var maxClients: Int?
 
     @Option(
         help: ArgumentHelp(
@@ -90,7 +93,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxBody >= 0 else { throw ValidationError("--max-body must be a number of bytes, 0 or more.") }
         guard maxHead >= 256 else { throw ValidationError("--max-head must be a number of bytes, at least 256.") }
-        guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1.") }
+        if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1.") }
         guard historyTTL > 0, historyTTL.isFinite else {
             throw ValidationError("--history-ttl must be a number of seconds greater than 0.")
         }
@@ -121,7 +124,7 @@ struct Serve: AsyncParsableCommand {
         configuration.server.clientBuffer = clientBuffer
         configuration.server.maxBody = maxBody
         configuration.server.maxHead = maxHead
-        configuration.server.maxClients = maxClients
+        if let maxClients { configuration.server.maxClients = maxClients }
         configuration.server.historyTTL = .nanoseconds(Int64(min(historyTTL, 1e9) * 1e9))
         configuration.server.maxTopics = maxTopics
         if corsOrigins == ["*"] {
@@ -142,6 +145,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        DescriptorLimit.raiseSoftLimit()  // before the configuration, whose default --max-clients follows it
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")

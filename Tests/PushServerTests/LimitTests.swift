@@ -58,3 +58,24 @@ import Testing
         #expect(!idle.isActive)
     }
 }
+
+/// Connections past what the descriptors leave room for are answered and closed.
+@Suite struct ConnectionCapacityTests {
+    @Test func aConnectionPastTheCapacityIsAnswered503AndClosed() throws {
+        let server = EmbeddedServer()
+        server.state.connectionCapacity.store(1, ordering: .relaxed)
+        let first = try server.connect()
+        #expect(try server.exchange(first, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let second = try server.connect()
+        let refused = try server.exchange(second, "GET /sse HTTP/1.1\r\n\r\n")
+        #expect(refused.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "\(refused)")
+        #expect(refused.contains("Retry-After: 5\r\n") && refused.contains("Connection: close\r\n"))
+        #expect(refused.hasSuffix("too many connections, retry later\n"))
+        #expect(!second.isActive, "closed at once: its descriptor is wanted")
+        #expect(server.application.connected.count == 1, "the hub never heard of it")
+        _ = try first.close().wait()
+        server.loop.run()
+        let third = try server.connect()
+        #expect(try server.exchange(third, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"), "room again")
+    }
+}

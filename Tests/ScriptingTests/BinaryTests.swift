@@ -87,11 +87,24 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
     private let process = Process()
     private let output = Pipe()
 
-    init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.path)
-        process.arguments = arguments
+    /// Starts `ssescript` with `arguments`; with `descriptors`, under that soft and
+    /// hard `RLIMIT_NOFILE` (through `prlimit`, which execs it: same pid); its
+    /// standard error to the file `errors`, if given.
+    init(_ arguments: [String], descriptors: Int? = nil, errors: String? = nil) throws {
+        if let descriptors {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptors):\(descriptors)", Self.path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.path)
+            process.arguments = arguments
+        }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let errors {
+            FileManager.default.createFile(atPath: errors, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: errors)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
     }
 
@@ -116,6 +129,14 @@ final class RunningBinary: @unchecked Sendable {  // used by one test
 
     /// The most resident memory the process has had, in KiB (`VmHWM`).
     var peakResidentKilobytes: Int { status("VmHWM") }
+
+    /// The CPU time the process has used, in seconds (/proc/PID/stat).
+    var cpuSeconds: Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 
     /// A field of /proc/PID/status in KiB.
     private func status(_ field: String) -> Int {
