@@ -11,6 +11,11 @@ public struct LuaStack {
 
     public init(_ L: OpaquePointer) { self.L = L }
 
+    /// How deep tables nest when copied into Swift (`value(at:)`): deeper ones are
+    /// copied as nil, as a cycle is. The copy recurses once per level, on the
+    /// thread's stack; JSON encoders stop at about this depth too (cjson: 1,000).
+    public static let maxTableDepth = 200
+
     /// The `LuaState` this thread belongs to.
     public var state: LuaState {
         Unmanaged<LuaState>.fromOpaque(cluashim_getvm(L).pointee.owner).takeUnretainedValue()
@@ -68,7 +73,7 @@ public struct LuaStack {
     }
 
     /// A copy of the value at `index`. Tables are copied deeply; a table met again
-    /// inside itself (a cycle) is copied as `nil`.
+    /// inside itself (a cycle), or nested deeper than `maxTableDepth`, is copied as `nil`.
     public func value(at index: Int32) -> LuaValue {
         var path: Set<UnsafeRawPointer> = []
         return value(at: absolute(index), path: &path)
@@ -98,7 +103,9 @@ public struct LuaStack {
     }
 
     private func table(at index: Int32, path: inout Set<UnsafeRawPointer>) -> LuaValue {
-        guard let identity = lua_topointer(L, index), reserve(4), path.insert(identity).inserted else {
+        guard path.count < Self.maxTableDepth, let identity = lua_topointer(L, index), reserve(4),
+            path.insert(identity).inserted
+        else {
             return .nil
         }
         defer { path.remove(identity) }
