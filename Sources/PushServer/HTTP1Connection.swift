@@ -92,6 +92,9 @@ final class HTTP1Connection: ChannelInboundHandler {
         let action: ConnectionStateMachine.Action
         switch part {
         case .head(let head):
+            // The request before gives its slot back before this one may take one
+            // (it was answered while this head waited, deferred).
+            request.releaseSlot(unless: machine, server: server)
             action = machine.receivedHead(head) {
                 lastActivityTick = shard.tick
                 wire.begin(head)

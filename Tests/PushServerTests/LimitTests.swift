@@ -79,3 +79,25 @@ import Testing
         #expect(try server.exchange(third, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"), "room again")
     }
 }
+
+/// Stream slots are given back by the request that took them.
+@Suite struct StreamSlotTests {
+    /// Found by the fuzzer (Fuzz/HTTPRequest): a stream request pipelined behind a
+    /// denied one took its slot before the denied one gave its own back, which was
+    /// then never given back; each such pair leaked a slot, until every stream got 503.
+    @Test func aDeniedStreamGivesItsSlotBackBeforeThePipelinedNextOne() throws {
+        let server = EmbeddedServer { $0.maxClients = 1 }
+        var first = true
+        server.application.onConnect = { hub, client in
+            if first { hub.deny(client, status: .forbidden, message: "not yet") }
+            first = false
+        }
+        let channel = try server.connect()
+        let out = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\nGET /sse HTTP/1.1\r\n\r\n")
+        #expect(out.hasPrefix("HTTP/1.1 403 Forbidden\r\n"))
+        #expect(out.contains("HTTP/1.1 200 OK\r\n"), "the second one has the only slot: \(out)")
+        _ = try channel.close().wait()
+        server.loop.run()
+        #expect(server.state.streamSlotsTaken == 0, "every slot is back")
+    }
+}
