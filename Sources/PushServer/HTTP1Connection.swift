@@ -2,6 +2,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One HTTP/1 client connection: a thin adapter between the channel and its
 /// `ConnectionStateMachine`. It feeds the machine the decoded request parts and
 /// the hub's instructions (through the shard), and performs what the machine
@@ -136,11 +140,19 @@ final class HTTP1Connection: ChannelInboundHandler {
             request.finish(shard)
             write(wire.streamEnd, then: next)
         case .close:
-            request.finish(shard)
+            request.abandon(shard)
             closeGracefully()
         case .abort:
-            request.finish(shard)
-            context.close(promise: nil)
+            request.abandon(shard)
+            // A reset, not a FIN behind what the kernel still holds for it (up to its
+            // send buffer, 4 MB on loopback): the client learns at once, reconnects
+            // with Last-Event-ID, and the kernel's memory is freed now.
+            let channel = context.channel
+            if let socket = channel as? SocketOptionProvider {
+                socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
         }
         request.releaseSlot(unless: machine, server: server)
     }

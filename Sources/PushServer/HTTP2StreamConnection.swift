@@ -115,7 +115,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .close, .abort:
-            request.finish(shard)
+            request.abandon(shard)
             context.close(promise: nil)
         }
         request.releaseSlot(unless: machine, server: server)
