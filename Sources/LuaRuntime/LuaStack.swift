@@ -159,8 +159,13 @@ public struct LuaStack {
     /// Pushes a copy of the value at `index`.
     public func pushValue(at index: Int32) { lua_pushvalue(L, index) }
 
-    /// Pushes `value`. Table entries whose key is nil or NaN are skipped (Lua refuses them).
+    /// Pushes `value`. Table entries whose key is nil or NaN are skipped (Lua refuses
+    /// them); tables nested deeper than `maxTableDepth` are pushed as nil.
     public func push(_ value: LuaValue) {
+        push(value, depth: 0)
+    }
+
+    private func push(_ value: LuaValue, depth: Int) {
         switch value {
         case .nil: pushNil()
         case .boolean(let b): push(b)
@@ -175,10 +180,10 @@ public struct LuaStack {
             case .lua(let reference): reference.push(onto: self)
             }
         case .table(let table):
-            guard reserve(3) else { return pushNil() }
+            guard depth < Self.maxTableDepth, reserve(3) else { return pushNil() }
             lua_createtable(L, Int32(clamping: table.array.count), Int32(clamping: table.fields.count))
             for (i, element) in table.array.enumerated() {
-                push(element)
+                push(element, depth: depth + 1)
                 lua_rawseti(L, -2, lua_Integer(i + 1))
             }
             for (key, element) in table.fields {
@@ -187,8 +192,8 @@ public struct LuaStack {
                 case .number(let d) where d.isNaN: continue
                 default: break
                 }
-                push(key)
-                push(element)
+                push(key, depth: depth + 1)
+                push(element, depth: depth + 1)
                 lua_rawset(L, -3)
             }
         }

@@ -71,6 +71,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     // MARK: Connections and endpoints
 
+    /// The requests the hub knows here, and the connections (for the fuzzer's leak check).
+    var endpointCount: Int { endpoints.count }
+    var connectionCount: Int { connections.count }
+
     func add(_ connection: any ShardConnection) {
         connections[ObjectIdentifier(connection)] = connection
     }
