@@ -17,7 +17,17 @@ PY_MODULES := requests openai h2 jwt cryptography
 comma := ,
 space := $(empty) $(empty)
 
-.PHONY: serve serve-tls test build release deps test-deps
+# Fuzzing (Fuzz/README.md): `make test` runs each libFuzzer target for FUZZ_SMOKE
+# seconds from its committed seeds; `make fuzz` builds every module instrumented
+# (in .build/fuzz) and runs each for FUZZ_SECONDS, keeping its corpus there.
+FUZZ_TARGETS ?= FuzzEventStream FuzzEventRoundTrip FuzzHTTPRequest FuzzLuaValues
+FUZZ_SMOKE ?= 5
+FUZZ_SECONDS ?= 600
+# `make soak`: SOAK_CLIENTS clients for SOAK_SECONDS against the release build.
+SOAK_CLIENTS ?= 2000
+SOAK_SECONDS ?= 60
+
+.PHONY: serve serve-tls test build release deps test-deps fuzz soak
 
 # Installs the Debian packages in $(1) that are missing (one apt-get update first).
 define apt_install
@@ -54,6 +64,21 @@ serve-tls: release
 
 # One test at a time: several tests load the machine on purpose (10,000 connections,
 # fuzzing) or measure timing against a bystander; on two cores, running them side by
-# side would measure each other. About 45 s once built.
+# side would measure each other. Then each fuzz target for FUZZ_SMOKE seconds.
 test: test-deps
 	$(SWIFT) test --no-parallel
+	rm -rf .build/fuzz-smoke
+	FUZZ_FLAGS=-seed=1 Fuzz/run.sh .build/debug $(FUZZ_SMOKE) .build/fuzz-smoke/corpus .build/fuzz-smoke/findings $(FUZZ_TARGETS)
+
+fuzz: deps
+	for target in $(FUZZ_TARGETS); do \
+		$(SWIFT) build --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer --product $$target || exit 1; \
+	done
+	Fuzz/run.sh .build/fuzz/debug $(FUZZ_SECONDS) .build/fuzz/corpus .build/fuzz/findings $(FUZZ_TARGETS)
+
+# Thousands of clients coming and going, reloads, a slow reader (Sources/Soak); not part of `make test`.
+soak: deps
+	$(SWIFT) build -c release --product ssescript
+	$(SWIFT) build -c release --product Soak
+	.build/release/Soak --server .build/release/ssescript --script scripts/soak.lua \
+		--clients $(SOAK_CLIENTS) --seconds $(SOAK_SECONDS)
