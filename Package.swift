@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TLSIdentity", targets: ["TLSIdentity"]),
         .library(name: "WebTokens", targets: ["WebTokens"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "Observability", targets: ["Observability"]),
         .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
         .library(name: "FeedClient", targets: ["FeedClient"]),
     ],
@@ -29,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        // Metrics: the swift-metrics API in the server, Prometheus's text format on /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         // FeedClient's `record` (TLS, redirects, headers); in tests, a client nobody here wrote.
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         // Tests only: swift-openapi-runtime's SSE decoder.
@@ -69,13 +73,29 @@ let package = Package(
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "FeedClient",
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // /metrics and /healthz on a listener of their own, the Prometheus exporter
+        // behind swift-metrics, and the text and JSON log lines.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Scripting", "PushServer",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,7 +116,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            exclude: ["README.md", "RECORDING.md"],
+            exclude: ["RECORDING.md"],
             swiftSettings: [
                 .enableUpcomingFeature("InternalImportsByDefault"),
                 .enableUpcomingFeature("MemberImportVisibility"),
@@ -105,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer", "FeedClient",
+                "Scripting", "PushServer", "Observability", "FeedClient", "LuaRuntime",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,6 +198,8 @@ let package = Package(
             name: "PushServerTests",
             dependencies: [
                 "PushServer", "EventStream",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -202,7 +225,10 @@ let package = Package(
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
-                "Scripting", "PushServer", "LuaRuntime",
+                // ssescript: ReadmeTests parse the README's command lines with its own parser.
+                "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "ssescript", "Observability",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -211,6 +237,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "Observability", "PushServer",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -13,6 +13,10 @@ public final class Client {
     public let id: Int
     public let request: Request
     public internal(set) var state: State = .pending
+    /// The application keeps it pending: its handler waits for a result (a key,
+    /// a Redis reply) before it decides between a stream and a refusal, so the hub
+    /// does not open it on its own. `open`, `send`, `deny` and `close` still act.
+    public var isHeldPending = false
     /// The topics it receives, its path among them once open.
     public internal(set) var topics: Set<String> = []
     let shard: Int

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import NIOCore
 public import NIOSSL
 
@@ -55,6 +56,9 @@ extension PushServer {
         /// HTTP/2 streams a client may open at once on one connection
         /// (`SETTINGS_MAX_CONCURRENT_STREAMS`). Default 256: a page with many feeds.
         public var maxConcurrentStreams = 256
+        /// Where the server's series go (`--metrics`: the Prometheus exporter).
+        /// Default: nowhere, swift-metrics' no-op factory, and nothing is reported.
+        public var metrics: any MetricsFactory = NOOPMetricsHandler.instance
 
         public init() {}
     }

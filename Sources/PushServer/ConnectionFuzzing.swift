@@ -32,10 +32,11 @@ import Synchronization
         configuration.maxHead = 2048
         configuration.clientBuffer = 4096
         configuration.maxClients = 4
-        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration)
-        hub = Hub(loop: loop, configuration: configuration, shards: [shard])
-        state = ServerState(
-            configuration: configuration, hub: hub, logger: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() })
+        let logger = Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
+        let metrics = ServerMetrics(factory: configuration.metrics)
+        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration, metrics: metrics)
+        hub = Hub(loop: loop, configuration: configuration, shards: [shard], metrics: metrics, logger: logger)
+        state = ServerState(configuration: configuration, hub: hub, logger: logger)
         let routes = RouteTable(
             streams: ["/sse": StreamOptions(history: 4), "/deny": StreamOptions(), "/both": StreamOptions()],
             handlers: ["/post": ["POST", "PUT"], "/both": ["POST"], "/": ["GET"]])
@@ -129,7 +130,9 @@ private final class FuzzingApplication: PushApplication {
         if behaviour & 0x02 != 0 { hub.close(client) }
     }
 
-    func hub(_ hub: Hub, didDisconnect client: Client) { observe(0x400) }
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        observe(0x400 | UInt64(DisconnectReason.allCases.firstIndex(of: reason) ?? 0))
+    }
 
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
         observe(

@@ -13,6 +13,7 @@ import NIOTLS
 /// at once, before a handshake it would not be worth.
 enum ConnectionPipeline {
     static func configure(_ channel: Channel, shard: Shard, state: ServerState) throws {
+        shard.tally.accepted += 1
         let pipeline = channel.pipeline.syncOperations
         let admitted = state.admitConnection(channel)
         guard let tls = state.configuration.tls else {
@@ -34,6 +35,7 @@ enum ConnectionPipeline {
         // A client that never completes its TLS handshake is closed after the request timeout.
         let timeout = channel.eventLoop.scheduleTask(in: state.configuration.requestTimeout) {
             if (try? channel.pipeline.syncOperations.handler(type: ApplicationProtocolNegotiationHandler.self)) != nil {
+                shard.tally.timedOut += 1
                 channel.close(promise: nil)
             }
         }

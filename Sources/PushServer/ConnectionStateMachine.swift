@@ -244,6 +244,14 @@ struct ConnectionStateMachine {
         return .abort
     }
 
+    /// The hub drops the stream without its end (a fault a script injects): the
+    /// connection closes at once, after what is written.
+    mutating func dropped() -> Action {
+        guard case .streaming = state else { return .none }
+        state = .closing
+        return .abort
+    }
+
     /// The server stops: a stream gets its end, then every connection closes.
     mutating func shutdown() -> Action {
         switch state {

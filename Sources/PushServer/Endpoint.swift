@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A request the hub knows by its id, as the shard keeps it: a plain request
 /// waiting for its response, or a stream with its subscriptions, heartbeat and
 /// write budget. Owned by the shard and confined to its loop.
@@ -15,13 +17,31 @@ final class Endpoint {
     var budget: WriteBudget
     /// Bytes the hub held for it and never handed over, when the hub found it too slow.
     var queuedInHub = 0
+    /// Sweeps the stream may stay open before the server ends it (its stream's `timeout`).
+    let lifetimeTicks: UInt32?
+    /// The tick at which the stream opened.
+    var openedTick: UInt32 = 0
+    /// The largest random delay of each frame (its stream's `jitter`).
+    let jitter: TimeAmount?
+    /// What it holds back (a stall, jitter), while it holds anything or may.
+    var held: HeldFrames?
+    /// The next release of held frames, while one is scheduled, and when.
+    var release: (task: Scheduled<Void>, at: NIODeadline)?
+    /// Whether what it holds put it over its write budget.
+    var heldOverBudget = false
 
-    init(id: Int, sink: any StreamSink, tick: UInt32, heartbeatTicks: UInt32, budget: WriteBudget) {
+    init(
+        id: Int, sink: any StreamSink, tick: UInt32, heartbeatTicks: UInt32, budget: WriteBudget,
+        lifetimeTicks: UInt32? = nil, jitter: TimeAmount? = nil
+    ) {
         self.id = id
         self.sink = sink
         self.lastWriteTick = tick
         self.heartbeatTicks = heartbeatTicks
         self.budget = budget
+        self.lifetimeTicks = lifetimeTicks
+        self.jitter = jitter
+        if let jitter { held = HeldFrames(jitter: jitter) }
     }
 
     var isOpen: Bool { broadcastPosition != nil }

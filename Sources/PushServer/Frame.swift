@@ -14,7 +14,7 @@ public struct Frame: Sendable {
     public let id: String?
 
     /// Room left before the event for the chunk-size line: 16 hex digits and CRLF.
-    private static let headerRoom = 18
+    static let headerRoom = 18
 
     /// Encodes `event`; throws (naming the field) when it cannot be written.
     public init(_ event: ServerSentEvent, allocator: ByteBufferAllocator = ByteBufferAllocator())
@@ -23,8 +23,7 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + 64 + (event.data?.utf8.count ?? 0))
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         try buffer.writeServerSentEvent(event)
-        (chunked, payload) = Self.frame(&buffer)
-        id = event.id?.isEmpty == false ? event.id : nil
+        self.init(framing: buffer, id: event.id?.isEmpty == false ? event.id : nil)
     }
 
     /// Frames the raw event bytes `text` (already in event-stream format). It has
@@ -33,8 +32,7 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + text.utf8.count + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         buffer.writeString(text)
-        (chunked, payload) = Self.frame(&buffer)
-        id = nil
+        self.init(framing: buffer, id: nil)
     }
 
     /// Frames an event already in event-stream format (as a broker carries it),
@@ -43,22 +41,24 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + payload.readableBytes + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         buffer.writeImmutableBuffer(payload)
-        (self.chunked, self.payload) = Self.frame(&buffer)
-        self.id = id?.isEmpty == false ? id : nil
+        self.init(framing: buffer, id: id?.isEmpty == false ? id : nil)
     }
 
     /// `buffer` holds `headerRoom` unused bytes, then the event: writes the chunk
     /// size before it and CRLF after it, in place, then takes the event alone as a
     /// slice of the same storage. (Slicing first would make the writes copy the
     /// whole storage: every frame would be held twice.)
-    private static func frame(_ buffer: inout ByteBuffer) -> (chunked: ByteBuffer, payload: ByteBuffer) {
-        let length = buffer.writerIndex - headerRoom
+    init(framing buffer: ByteBuffer, id: String?) {
+        self.id = id
+        var buffer = buffer
+        let length = buffer.writerIndex - Self.headerRoom
         let header = String(length, radix: 16) + "\r\n"
-        let start = headerRoom - header.utf8.count
+        let start = Self.headerRoom - header.utf8.count
         buffer.setString(header, at: start)
         buffer.writeStaticString("\r\n")
         buffer.moveReaderIndex(to: start)
-        return (buffer, buffer.getSlice(at: headerRoom, length: length)!)
+        payload = buffer.getSlice(at: Self.headerRoom, length: length)!
+        chunked = buffer
     }
 
     /// Whether the event wrote no bytes at all.

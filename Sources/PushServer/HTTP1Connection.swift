@@ -32,6 +32,8 @@ final class HTTP1Connection: ChannelInboundHandler {
     /// The request the hub knows (a stream or a plain request).
     private var request = HubRequest()
     private var lastActivityTick: UInt32 = 0
+    /// Whether closing without the stream's end is a reset (a slow client) rather than a FIN.
+    private var resetsOnAbort = false
 
     /// How many request parts may wait while a request is answered.
     static let deferredLimit = 64
@@ -78,7 +80,7 @@ final class HTTP1Connection: ChannelInboundHandler {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
         } else {
-            server.logger.debug("closing a connection after \(error)")
+            server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -129,13 +131,14 @@ final class HTTP1Connection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let bytes = wire.bytes(of: response, keepAlive: next == .readNext, allocator: context.channel.allocator)
             write(bytes, then: next)
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
-            context.write(wrapOutboundOut(wire.bytes(of: StreamGreeting.frame)), promise: nil)
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)
@@ -144,11 +147,12 @@ final class HTTP1Connection: ChannelInboundHandler {
             closeGracefully()
         case .abort:
             request.abandon(shard)
-            // A reset, not a FIN behind what the kernel still holds for it (up to its
-            // send buffer, 4 MB on loopback): the client learns at once, reconnects
-            // with Last-Event-ID, and the kernel's memory is freed now.
+            // A slow client gets a reset, not a FIN behind what the kernel still holds
+            // for it (up to its send buffer, 4 MB on loopback): it learns at once,
+            // reconnects with Last-Event-ID, and the kernel's memory is freed now. A
+            // drop (`client:drop`) closes after what was written, as a crash would.
             let channel = context.channel
-            if let socket = channel as? SocketOptionProvider {
+            if resetsOnAbort, let socket = channel as? SocketOptionProvider {
                 socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
             } else {
                 context.close(promise: nil)
@@ -218,10 +222,11 @@ final class HTTP1Connection: ChannelInboundHandler {
 // MARK: The shard's side
 
 extension HTTP1Connection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -254,7 +259,15 @@ extension HTTP1Connection: StreamSink {
         let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.slowClientDisconnected(
             id: id, path: request.path, pending: buffered + queuedInHub, protocolName: "HTTP/1")
-        if let id { shard.tell(.disconnected(id: id)) }
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        resetsOnAbort = true
+        perform(.abort)
+    }
+
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
         perform(.abort)
     }
 }
@@ -272,7 +285,9 @@ extension HTTP1Connection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -70,7 +70,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        server.logger.debug("closing an HTTP/2 stream after \(error)")
+        server.logger.debug("closing an HTTP/2 stream after an error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -98,19 +98,15 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             forward(head, body: body, kind)
         case .respond(let response, let next):
             request.finish(shard)
+            shard.tally.countResponse(response.status.code)
             let (head, body) = wire.parts(of: response)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-            // Answered before its request was read whole (413, 408): reset the rest.
-            if next == .close {
-                let channel = context.channel
-                written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if next == .close { closeOnceTheClientIsDone(context) }
         case .openStream:
+            shard.tally.countResponse(200)
             context.write(wrapOutboundOut(.head(wire.streamHead())), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(StreamGreeting.frame.payload))), promise: nil)
         case .endStream:
             request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -119,6 +115,20 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             context.close(promise: nil)
         }
         request.releaseSlot(unless: machine, server: server)
+    }
+
+    /// Answered before its request was read whole (413, 408): what the client
+    /// still sends of it is read and dropped until it ends the request (the stream
+    /// then closes, both sides done), for at most `closeTimeout`; then the stream is
+    /// reset. Resetting at once races the response: a client still sending its body
+    /// (curl) may see the reset first and report a stream error, not the 413. As an
+    /// HTTP/1 connection's close reads what the client still sends, for at most 2 s.
+    private func closeOnceTheClientIsDone(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let reset = context.eventLoop.scheduleTask(in: server.configuration.closeTimeout) {
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in reset.cancel() }
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
@@ -133,10 +143,11 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
 // MARK: The shard's side
 
 extension HTTP2StreamConnection: StreamSink {
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         let action = machine.streamOpened()
         guard case .openStream = action else { return false }
         perform(action)
+        if greeting { _ = write(StreamGreeting.frame) }
         return true
     }
 
@@ -171,7 +182,15 @@ extension HTTP2StreamConnection: StreamSink {
         server.slowClientDisconnected(
             id: id, path: request.path, pending: waiting + (writtenWhileUnwritable ?? 0) + queuedInHub,
             protocolName: "HTTP/2")
-        if let id { shard.tell(.disconnected(id: id)) }
+        if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        perform(.abort)
+    }
+
+    /// Resets the stream (`RST_STREAM` with `CANCEL`); the connection goes on.
+    func abort() {
+        _ = request.take()
+        guard case .abort = machine.dropped() else { return }
+        context?.flush()
         perform(.abort)
     }
 }
@@ -187,7 +206,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
+        let stream = machine.hubHoldsStream ? request.id : nil
         perform(machine.shutdown())
+        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -19,6 +19,7 @@ extension Hub {
         for topic in Array(histories.topics) {
             histories.configure(topic, capacity: historyCapacity(of: topic), ttl: historyTTL(of: topic), now: now)
         }
+        labelPaths(streams.keys)
     }
 
     /// How many events with an id `topic` keeps.
@@ -66,15 +67,20 @@ extension Hub {
             if let frames = histories[topic]?.frames(after: lastEventID) {
                 histories.touch(topic, now: loop.now)
                 for frame in frames { enqueue(.send(client.id, frame), on: client.shard) }
+                tally.queued += frames.count
+                tally.countResume(.replayed)
                 return
             }
         }
         guard candidates.contains(where: { historyCapacity(of: $0) > 0 }) else { return }
+        tally.countResume(.gap)
         let gap = ServerSentEvent(data: lastEventID, event: Self.gapEventName)
         if let frame = try? Frame(gap, allocator: allocator) {
             enqueue(.send(client.id, frame), on: client.shard)
         }
-        for frame in histories[path]?.frames ?? [] { enqueue(.send(client.id, frame), on: client.shard) }
+        let kept = histories[path]?.frames ?? []
+        for frame in kept { enqueue(.send(client.id, frame), on: client.shard) }
         histories.touch(path, now: loop.now)
+        tally.queued += kept.count + 1
     }
 }

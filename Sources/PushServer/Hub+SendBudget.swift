@@ -74,19 +74,23 @@ extension Hub {
 
     /// Drops a client the script has queued too much for: what was queued for it
     /// alone is dropped (it would be cut off anyway), its stream is closed as a slow
-    /// client's is (counted and logged by its connection), and the application hears
-    /// it is gone on the next turn of the loop, not inside the send that found it.
+    /// client's is (counted here as a `slow` departure, logged by its connection),
+    /// and the application hears it is gone, with reason `slow`, on the next turn
+    /// of the loop, not inside the send that found it.
     private func disconnectSlow(_ client: Client) {
         let queued = client.unflushedBytes
-        forget(client)
+        forget(client, as: .slow)
         outboxes[client.shard].removeAll { op in
             guard case .send(let id, _) = op else { return false }
             return id == client.id
         }
         outboxBudget.dropped(queued)
         enqueue(.disconnectSlow(client.id, queued: queued), on: client.shard)
-        loop.assumeIsolated().execute { [self] in application?.hub(self, didDisconnect: client) }
+        loop.assumeIsolated().execute { [self] in application?.hub(self, didDisconnect: client, reason: .slow) }
     }
+
+    /// The bytes of the instructions not yet handed to the I/O loops.
+    var outboxHeldBytes: Int { outboxes.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } }
 
     /// Counts an instruction that went into the outbox, and hands the outbox to
     /// the I/O loops at once when it holds more than its bound.
@@ -101,7 +105,7 @@ extension ShardOp {
         switch self {
         case .send(_, let frame), .publish(_, let frame), .broadcast(let frame): frame.chunked.readableBytes
         case .respond(_, let response): response.body.readableBytes
-        case .open, .subscribe, .unsubscribe, .end, .disconnectSlow: 0
+        case .open, .subscribe, .unsubscribe, .end, .abort, .stall, .disconnectSlow: 0
         }
     }
 }

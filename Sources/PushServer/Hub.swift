@@ -1,4 +1,6 @@
+import CoreMetrics
 public import EventStream
+import Logging
 public import NIOCore
 public import NIOHTTP1
 
@@ -7,9 +9,11 @@ public protocol PushApplication: AnyObject {
     /// A stream client's request is complete. Send, subscribe or deny now; if the
     /// client is still pending when this returns, the hub opens its stream.
     func hub(_ hub: Hub, didConnect client: Client)
-    /// The client went away (its peer closed, or it was too slow). Not called for
-    /// clients the application closed or denied itself.
-    func hub(_ hub: Hub, didDisconnect client: Client)
+    /// The client went away, and why: its peer closed (`peer`), it was too slow
+    /// (`slow`), its stream's time was up (`timeout`), the server stops
+    /// (`shutdown`). Not called for clients the application closed, dropped or
+    /// denied itself.
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason)
     /// A request for a plain HTTP endpoint; answer it with `hub.respond(to:with:)`.
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange)
 }
@@ -33,6 +37,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public var broker: TopicBroker?
     let configuration: PushServer.Configuration
     let shards: [Shard]
+    /// The server's series; the cluster's broker attaches its own here (`attachCluster()`).
+    public let metrics: ServerMetrics
+    let logger: Logger
+    /// Publishes, resumes, departures and open streams, counted on this loop (see `Hub+Metrics`).
+    var tally = HubTally()
+    /// The paths that are labels of `ssescript_clients` (the first declared, up to a limit).
+    var pathLabels: Set<String> = []
+    var clientGauges: [String: Gauge] = [:]
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
@@ -49,10 +61,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     var topicOptions: [String: StreamOptions] = [:]
     var eventIDs = EventIDGenerator()
 
-    init(loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard]) {
+    init(
+        loop: EventLoop, configuration: PushServer.Configuration, shards: [Shard], metrics: ServerMetrics,
+        logger: Logger
+    ) {
         self.loop = loop
         self.configuration = configuration
         self.shards = shards
+        self.metrics = metrics
+        self.logger = logger
         self.outboxes = Array(repeating: [], count: shards.count)
         self.outboxBudget = OutboxBudget(clientLimit: configuration.clientBuffer)
         self.histories = HistoryStore(maxTopics: configuration.maxTopics)
@@ -73,16 +90,25 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         return topics[topic]?.subscribers.count ?? 0
     }
 
-    /// Opens a pending client's stream: response head, first comment, and its
-    /// subscriptions (its path and any made while it was pending).
-    public func open(_ client: Client) {
+    /// Opens a pending client's stream: response head, first comment (unless
+    /// `greeting` is false), and its subscriptions (its path and any made while it
+    /// was pending).
+    public func open(_ client: Client, greeting: Bool = true) {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return }
         client.state = .open
         openCount += 1
-        enqueue(.open(client.id), on: client.shard)
-        let wanted = client.topics.union([client.request.path]).sorted()
-        client.topics = Set(wanted)
+        tally.streamOpened(path: client.request.path)
+        enqueue(.open(client.id, greeting: greeting), on: client.shard)
+        // Its path, and the topics it was subscribed to while pending (rare), in order.
+        let wanted: [String]
+        if client.topics.isEmpty {
+            wanted = [client.request.path]
+            client.topics.insert(client.request.path)
+        } else {
+            wanted = client.topics.union([client.request.path]).sorted()
+            client.topics = Set(wanted)
+        }
         for topic in wanted { addSubscriber(client, to: topic) }
         guard let lastEventID = client.request.lastEventID, !lastEventID.isEmpty else {
             for topic in wanted { enqueue(.subscribe(client.id, topic: topic), on: client.shard) }
@@ -117,7 +143,10 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        return frame.isEmpty || queue(frame, for: client)
+        guard !frame.isEmpty else { return true }
+        guard queue(frame, for: client) else { return false }
+        tally.queued += 1
+        return true
     }
 
     /// Answers a pending client with a plain HTTP error instead of a stream (a
@@ -125,10 +154,19 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// has already started or the client is gone.
     @discardableResult
     public func deny(_ client: Client, status: HTTPResponseStatus, message: String) -> Bool {
+        respond(client, with: Response(status: status, text: message))
+    }
+
+    /// Answers a pending client with a plain HTTP response instead of a stream (an
+    /// API that streams only when asked, as `"stream": false` to an LLM API). False
+    /// if the stream has already started or the client is gone.
+    @discardableResult
+    public func respond(_ client: Client, with response: Response) -> Bool {
         loop.preconditionInEventLoop()
         guard client.state == .pending else { return false }
-        forget(client)
-        enqueue(.respond(client.id, Response(status: status, text: message)), on: client.shard)
+        // Refused (a deny, an error) or answered another way (`client:respond` with a 2xx).
+        forget(client, as: response.status.code >= 300 ? .denied : .closed, status: response.status.code)
+        enqueue(.respond(client.id, response), on: client.shard)
         return true
     }
 
@@ -137,7 +175,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.isConnected else { return }
         open(client)
-        forget(client)
+        forget(client, as: .closed)
         enqueue(.end(client.id), on: client.shard)
     }
 
@@ -168,17 +206,20 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func publish(_ event: ServerSentEvent, to topic: String) throws -> Int {
         loop.preconditionInEventLoop()
         var event = event
-        let autoIDs = topicOptions[topic]?.autoIDs == true && event.id == nil
+        let options = topicOptions[topic]
+        let autoIDs = options?.autoIDs == true && event.id == nil
         if let broker {
             let frame = try Frame(event, allocator: allocator)
             let brokered = BrokeredEvent(
                 topic: topic, payload: frame.payload, id: frame.id, autoID: autoIDs,
                 history: historyCapacity(of: topic))
             if let reason = broker.publish(brokered) { throw PublishUnavailable(description: reason) }
+            tally.countPublish(options == nil ? .topic : .stream)
             return count(topic: topic)
         }
         if autoIDs { event.id = eventIDs.next() }
         let frame = try Frame(event, allocator: allocator)
+        tally.countPublish(options == nil ? .topic : .stream)
         return publish(frame, to: topic)
     }
 
@@ -193,6 +234,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
             enqueue(.publish(topic: topic, frame), on: shard)
         }
+        tally.queued += subscribers.subscribers.count
         return subscribers.subscribers.count
     }
 
@@ -208,12 +250,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         } else {
             broadcast(frame)
         }
+        tally.countPublish(.broadcast)
         return openCount
     }
 
     private func broadcast(_ frame: Frame) {
         guard !frame.isEmpty else { return }
         for shard in shards.indices { enqueue(.broadcast(frame), on: shard) }
+        tally.queued += openCount
     }
 
     // MARK: From the broker
@@ -252,7 +296,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             switch event {
             case .connected(let request, let id): connected(request, id: id)
             case .received(let request, let exchange): received(request, exchange: exchange)
-            case .disconnected(let id): disconnected(id)
+            case .disconnected(let id, let reason): disconnected(id, reason: reason)
             }
         }
     }
@@ -261,15 +305,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         let client = Client(id: id, request: request, shard: shardIndex(of: id))
         streams[id] = client
+        logger.debug("client connected", metadata: client.logMetadata)
         application?.hub(self, didConnect: client)
-        if client.state == .pending { open(client) }
+        if client.state == .pending && !client.isHeldPending { open(client) }
     }
 
-    func disconnected(_ id: Int) {
+    func disconnected(_ id: Int, reason: DisconnectReason) {
         loop.preconditionInEventLoop()
         guard let client = streams[id] else { return }
-        forget(client)
-        application?.hub(self, didDisconnect: client)
+        forget(client, as: Departure(reason))
+        application?.hub(self, didDisconnect: client, reason: reason)
     }
 
     func received(_ request: Request, exchange: Exchange) {
@@ -282,9 +327,19 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     // MARK: Internals
 
-    /// Drops a client from the hub's books; its connection is told separately.
-    func forget(_ client: Client) {
-        if client.state == .open { openCount -= 1 }
+    /// Drops a client from the hub's books, counting how it went; its connection is told separately.
+    func forget(_ client: Client, as departure: Departure, status: UInt? = nil) {
+        if client.state == .open {
+            openCount -= 1
+            tally.streamClosed(path: client.request.path)
+        }
+        tally.countDeparture(departure)
+        if logger.logLevel <= .debug {
+            var metadata = client.logMetadata
+            metadata["reason"] = "\(departure)"
+            if let status { metadata["status"] = "\(status)" }
+            logger.debug(departure == .denied ? "client denied" : "client disconnected", metadata: metadata)
+        }
         client.state = .closed
         streams[client.id] = nil
         for topic in client.topics { removeSubscriber(client, from: topic) }
@@ -317,38 +372,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         noteQueued(op)
     }
 
-    /// The bytes of the instructions not yet handed to the I/O loops.
-    var outboxHeldBytes: Int { outboxes.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } }
-
-    /// Hands every pending instruction to its I/O loop: one `execute` per loop.
+    /// Hands every pending instruction to its I/O loop: at most one `execute` per
+    /// loop, none while the loop is still taking earlier batches (`ShardInbox`).
     public func flush() {
         loop.preconditionInEventLoop()
         flushScheduled = false
         outboxBudget.handedOver()
         for index in outboxes.indices where !outboxes[index].isEmpty {
-            let ops = outboxes[index]
-            outboxes[index].removeAll(keepingCapacity: true)
             let shard = shards[index]
-            shard.loop.execute { shard.apply(ops) }
+            if shard.inbox.deliver(outboxes[index]) { shard.loop.execute { shard.drainInbox() } }
+            outboxes[index].removeAll(keepingCapacity: true)
         }
-    }
-}
-
-/// The subscribers of one topic, counted per I/O loop so a publish skips loops with none.
-struct Topic {
-    private(set) var subscribers: Set<Int> = []
-    private(set) var perShard: [Int]
-
-    init(shardCount: Int) { perShard = Array(repeating: 0, count: shardCount) }
-
-    mutating func add(_ client: Client) {
-        if subscribers.insert(client.id).inserted { perShard[client.shard] += 1 }
-    }
-
-    /// False if it was not a subscriber.
-    mutating func remove(_ client: Client) -> Bool {
-        guard subscribers.remove(client.id) != nil else { return false }
-        perShard[client.shard] -= 1
-        return true
     }
 }

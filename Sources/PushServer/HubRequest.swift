@@ -22,8 +22,8 @@ struct HubRequest {
         _ request: Request, _ kind: ConnectionStateMachine.Kind, sink: any StreamSink, shard: Shard,
         server: ServerState
     ) {
-        let heartbeat = kind == .stream ? server.streamOptions(for: request.path)?.heartbeat : nil
-        let id = shard.register(sink, heartbeat: heartbeat)
+        let options = kind == .stream ? server.streamOptions(for: request.path) : nil
+        let id = shard.register(sink, options: options)
         self.id = id
         path = request.path
         isStream = kind == .stream
@@ -41,11 +41,12 @@ struct HubRequest {
 
     /// The connection closes on its own account (a malformed request behind a
     /// stream, a timeout, a stop): the shard forgets the request, and the hub hears
-    /// a stream is gone (it ignores one it had already forgotten).
+    /// a stream is gone, as its peer's doing (it ignores one it had already
+    /// forgotten, as it has a slow, dropped or shut down one).
     mutating func abandon(_ shard: Shard) {
         guard let id = take() else { return }
         shard.unregister(id)
-        if isStream { shard.tell(.disconnected(id: id)) }
+        if isStream { shard.tell(.disconnected(id: id, reason: .peer)) }
     }
 
     /// The id, now that the shard has forgotten it (it answered or ended the request itself).
@@ -59,7 +60,7 @@ struct HubRequest {
     mutating func connectionClosed(hubHoldsStream: Bool, shard: Shard) {
         guard let id = take() else { return }
         shard.unregister(id)
-        if hubHoldsStream { shard.tell(.disconnected(id: id)) }
+        if hubHoldsStream { shard.tell(.disconnected(id: id, reason: .peer)) }
     }
 
     /// Gives the stream slot back once the machine no longer holds one.

@@ -15,6 +15,7 @@ public final class PushServer: Sendable {
     private let group: EventLoopGroup
     private let shards: [Shard]
     private let listener = Mutex<Channel?>(nil)
+    private let hubSweep = Mutex<RepeatedTask?>(nil)
 
     /// A server whose connections live on `group` and whose hub runs on `controlLoop`.
     /// Refused requests, dropped connections and slow clients are logged at debug level.
@@ -22,8 +23,11 @@ public final class PushServer: Sendable {
         self.configuration = configuration
         self.group = group
         let loops = Array(group.makeIterator())
-        shards = loops.enumerated().map { Shard(index: $0, of: loops.count, loop: $1, configuration: configuration) }
-        hub = Hub(loop: controlLoop, configuration: configuration, shards: shards)
+        let metrics = ServerMetrics(factory: configuration.metrics)
+        shards = loops.enumerated().map {
+            Shard(index: $0, of: loops.count, loop: $1, configuration: configuration, metrics: metrics)
+        }
+        hub = Hub(loop: controlLoop, configuration: configuration, shards: shards, metrics: metrics, logger: logger)
         state = ServerState(configuration: configuration, hub: hub, logger: logger)
         let hub = self.hub
         controlLoop.execute { hub.histories.logger = logger }
@@ -76,6 +80,12 @@ public final class PushServer: Sendable {
         for shard in shards { shard.loop.execute { shard.start() } }
         let hub = self.hub
         hub.loop.execute { hub.startHistoryExpiry() }
+        if hub.metrics.isRecording {
+            let sweep = hub.loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
+                _ in hub.reportMetrics()
+            }
+            hubSweep.withLock { $0 = sweep }
+        }
         listener.withLock { $0 = channel }
         return channel.localAddress?.port ?? configuration.port
     }
@@ -127,5 +137,16 @@ public final class PushServer: Sendable {
             return EventLoopFuture.andAllComplete(closing, on: hub.loop)
         }
         try? await closed.get()
+        hubSweep.withLock { $0?.cancel() }
+        await reportMetrics()
+    }
+
+    /// Brings the server's series up to date: the hub and every I/O loop add
+    /// what they counted (they also do at their sweeps, every 250 ms at most).
+    /// Call it before a scrape, not after the loops are shut down.
+    public func reportMetrics() async {
+        let hub = self.hub
+        try? await hub.loop.submit { hub.reportMetrics() }.get()
+        for shard in shards { try? await shard.loop.submit { shard.reportMetrics() }.get() }
     }
 }

@@ -63,13 +63,22 @@ public struct StreamOptions: Equatable, Sendable {
     /// How long the topic's history is kept unused while nobody subscribes; nil for
     /// the server's default.
     public var historyTTL: TimeAmount?
+    /// The largest random delay each event to one of its clients gets (order kept);
+    /// nil for none. For testing clients against a network that is not smooth.
+    public var jitter: TimeAmount?
+    /// How long a stream lasts before the server ends it (cleanly: an `EventSource`
+    /// reconnects with `Last-Event-ID`); nil for as long as the client stays.
+    public var timeout: TimeAmount?
 
     public init(
-        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, historyTTL: TimeAmount? = nil
+        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, historyTTL: TimeAmount? = nil,
+        jitter: TimeAmount? = nil, timeout: TimeAmount? = nil
     ) {
         self.heartbeat = heartbeat
         self.history = history
         self.autoIDs = autoIDs
         self.historyTTL = historyTTL
+        self.jitter = jitter
+        self.timeout = timeout
     }
 }

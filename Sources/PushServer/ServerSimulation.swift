@@ -1,4 +1,5 @@
 import EventStream
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -20,10 +21,13 @@ import NIOHTTP1
 
     public init(shardCount: Int = 2, configuration: PushServer.Configuration = PushServer.Configuration()) {
         shardLoops = (0..<shardCount).map { _ in EmbeddedEventLoop() }
+        let metrics = ServerMetrics(factory: configuration.metrics)
         shards = shardLoops.enumerated().map {
-            Shard(index: $0, of: shardCount, loop: $1, configuration: configuration)
+            Shard(index: $0, of: shardCount, loop: $1, configuration: configuration, metrics: metrics)
         }
-        hub = Hub(loop: hubLoop, configuration: configuration, shards: shards)
+        var logger = Logger(label: "simulation")
+        logger.logLevel = .critical
+        hub = Hub(loop: hubLoop, configuration: configuration, shards: shards, metrics: metrics, logger: logger)
     }
 
     /// Connects `count` stream clients to `path` (over the shards in turn) and
@@ -39,7 +43,7 @@ import NIOHTTP1
             let shard = shards[nextShard]
             nextShard = (nextShard + 1) % shards.count
             let sink = CountingSink()
-            let id = shard.register(sink, heartbeat: nil)
+            let id = shard.register(sink, options: nil)
             sinks[id] = sink
             shard.tell(.connected(request, id: id))
             ids.append(id)
@@ -53,7 +57,7 @@ import NIOHTTP1
         for id in ids {
             let shard = shards[id % shards.count]
             shard.unregister(id)
-            shard.tell(.disconnected(id: id))
+            shard.tell(.disconnected(id: id, reason: .peer))
             sinks[id] = nil
         }
         run()
@@ -97,7 +101,7 @@ private final class CountingSink: StreamSink {
     var frames = 0
     var bytes = 0
 
-    func openStream() -> Bool {
+    func openStream(greeting: Bool) -> Bool {
         guard !isOpen else { return false }
         isOpen = true
         return true
@@ -114,4 +118,5 @@ private final class CountingSink: StreamSink {
     func respond(_ response: Response) {}
     func endStream() { isOpen = false }
     func disconnectSlow(queuedInHub: Int) { isOpen = false }
+    func abort() { isOpen = false }
 }

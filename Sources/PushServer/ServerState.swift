@@ -104,7 +104,11 @@ final class ServerState: Sendable {
     private func refuse(
         _ response: Response, _ head: HTTPRequestHead, closeNow: Bool = false
     ) -> ConnectionStateMachine.Decision {
-        logger.debug("refused \(head.method.rawValue) \(head.uri): \(response.status.code)")
+        logger.debug(
+            "refused a request",
+            metadata: [
+                "method": "\(head.method.rawValue)", "uri": "\(head.uri)", "status": "\(response.status.code)",
+            ])
         return .answer(response, closeNow: closeNow)
     }
 
@@ -151,6 +155,10 @@ final class ServerState: Sendable {
         guard let leftOut = slowClientLog.admit() else { return }
         let message =
             "disconnected slow \(protocolName) client \(id.map(String.init) ?? "?") on \(path): \(pending) bytes pending"
-        logger.notice("\(LogRateLimit.line(message, leftOut: leftOut))")
+        let metadata: Logger.Metadata = [
+            "client": "\(id.map(String.init) ?? "?")", "path": "\(path)", "reason": "slow", "pending": "\(pending)",
+            "protocol": "\(protocolName == "HTTP/2" ? "h2" : "http/1.1")",
+        ]
+        logger.notice("\(LogRateLimit.line(message, leftOut: leftOut))", metadata: metadata)
     }
 }

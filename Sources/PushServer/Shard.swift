@@ -15,15 +15,18 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     let loop: EventLoop
     private let shardCount: Int
     private let configuration: PushServer.Configuration
+    private let metrics: ServerMetrics
+    /// What this loop counted since it last reported (plain integers: see `ShardTally`).
+    var tally = ShardTally()
     private var nextSerial = 0
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
-    private var endpoints: [Int: Endpoint] = [:]
+    private(set) var endpoints: [Int: Endpoint] = [:]
     private var topics: [String: SubscriberList] = [:]
     /// Every open stream.
-    private var everyone = SubscriberList()
+    var everyone = SubscriberList()
     private var dirty: [Endpoint] = []
     /// Streams found too slow during the current batch or sweep, dropped at its end.
-    private var slow: [Endpoint] = []
+    var slow: [Endpoint] = []
     private var sweepTask: RepeatedTask?
     /// Where requests, arrivals and departures are told; set by the hub.
     unowned(unsafe) var hub: Hub!
@@ -38,11 +41,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private let slowClientTicks: UInt32
     private let heartbeat = Frame(raw: ": heartbeat\n")
 
-    init(index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration) {
+    init(
+        index: Int, of shardCount: Int, loop: EventLoop, configuration: PushServer.Configuration,
+        metrics: ServerMetrics
+    ) {
         self.index = index
         self.shardCount = shardCount
         self.loop = loop
         self.configuration = configuration
+        self.metrics = metrics
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
         tickLength = max(tick, .milliseconds(10))
         heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
@@ -54,6 +61,11 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         UInt32(clamping: max(1, time.nanoseconds / tick.nanoseconds))
     }
 
+    /// Sweeps that take at least `time`, counted from any moment between two sweeps.
+    static func ticksAtLeast(_ time: TimeAmount, of tick: TimeAmount) -> UInt32 {
+        UInt32(clamping: (time.nanoseconds + tick.nanoseconds - 1) / tick.nanoseconds + 1)
+    }
+
     func start() {
         sweepTask = loop.scheduleRepeatedTask(initialDelay: tickLength, delay: tickLength) { [self] _ in sweep() }
     }
@@ -63,10 +75,14 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     func closeAll() -> EventLoopFuture<Void> {
         sweepTask?.cancel()
         sweepTask = nil
+        releaseEverythingHeld()
         // Streams end first, then HTTP/2 connections send GOAWAY behind their streams' last frames.
         let connections = self.connections.values.sorted { !($0 is HTTP2Connection) && $1 is HTTP2Connection }
         let closed = connections.compactMap { $0.shutdown() }
-        return EventLoopFuture.andAllComplete(closed, on: loop)
+        // The hub hears of the streams that ended before the stop is over.
+        return EventLoopFuture.andAllComplete(closed, on: loop).map { [self] in
+            if !toHub.isEmpty { handOverToHub() }
+        }
     }
 
     // MARK: Connections and endpoints
@@ -85,18 +101,23 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     /// Registers a request the connection hands to the hub, under a new id unique
     /// server-wide (the shard is `id % shardCount`).
-    func register(_ sink: any StreamSink, heartbeat: TimeAmount?) -> Int {
+    func register(_ sink: any StreamSink, options: StreamOptions?) -> Int {
         let id = nextSerial * shardCount + index
         nextSerial += 1
         let budget = WriteBudget(limit: configuration.clientBuffer, patience: slowClientTicks)
-        let ticks = heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
-        endpoints[id] = Endpoint(id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget)
+        let ticks = options?.heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
+        endpoints[id] = Endpoint(
+            id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget,
+            lifetimeTicks: options?.timeout.map { Self.ticksAtLeast($0, of: tickLength) },
+            jitter: options?.jitter.flatMap { $0 > .zero ? $0 : nil })
         return id
     }
 
     /// Forgets a request: answered, ended, or its connection gone.
     func unregister(_ id: Int) {
         guard let endpoint = endpoints.removeValue(forKey: id) else { return }
+        endpoint.release?.task.cancel()
+        endpoint.release = nil
         for topic in endpoint.subscriptions.keys { unsubscribe(endpoint, from: topic) }
         everyone.removeOpen(endpoint)
     }
@@ -116,7 +137,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         toHub.append(event)
     }
 
-    private func handOverToHub() {
+    func handOverToHub() {
         let events = toHub
         toHub = []
         let hub = self.hub!
@@ -125,20 +146,30 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     // MARK: The hub's instructions
 
+    /// Batches from the hub, taken together by `drainInbox`.
+    let inbox = ShardInbox()
+
+    /// Takes every batch the hub has left, until none is left.
+    func drainInbox() {
+        while case let ops = inbox.take(), !ops.isEmpty { apply(ops) }
+    }
+
     func apply(_ ops: [ShardOp]) {
         for op in ops {
             switch op {
-            case .open(let id):
-                guard let endpoint = endpoints[id], !endpoint.isOpen, endpoint.sink.openStream() else { continue }
+            case .open(let id, let greeting):
+                guard let endpoint = endpoints[id], !endpoint.isOpen, endpoint.sink.openStream(greeting: greeting)
+                else { continue }
+                endpoint.openedTick = tick
                 everyone.addOpen(endpoint)
                 markDirty(endpoint)
             case .send(let id, let frame):
-                guard let endpoint = endpoints[id] else { continue }
-                write(frame, to: endpoint)
+                guard let endpoint = endpoints[id], write(frame, to: endpoint) else { continue }
+                countSent(frame, times: 1)
             case .publish(let topic, let frame):
-                for endpoint in topics[topic] ?? SubscriberList() { write(frame, to: endpoint) }
+                write(frame, toEach: topics[topic] ?? SubscriberList())
             case .broadcast(let frame):
-                for endpoint in everyone { write(frame, to: endpoint) }
+                write(frame, toEach: everyone)
             case .subscribe(let id, let topic):
                 guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
                 topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
@@ -151,8 +182,14 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 endpoint.sink.respond(response)
             case .end(let id):
                 guard let endpoint = endpoints[id] else { continue }
+                end(endpoint)
+            case .abort(let id):
+                guard let endpoint = endpoints[id] else { continue }
                 unregister(id)
-                endpoint.sink.endStream()
+                endpoint.sink.abort()
+            case .stall(let id, let duration):
+                guard let endpoint = endpoints[id] else { continue }
+                stall(endpoint, for: duration)
             case .disconnectSlow(let id, let queued):
                 guard let endpoint = endpoints[id], endpoint.budget.markSlow() else { continue }
                 endpoint.queuedInHub = queued
@@ -163,18 +200,41 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         dropSlow()
     }
 
-    private func unsubscribe(_ endpoint: Endpoint, from topic: String) {
+    func unsubscribe(_ endpoint: Endpoint, from topic: String) {
         guard topics[topic]?.remove(endpoint, topic: topic) == true else { return }
         if topics[topic]?.isEmpty == true { topics[topic] = nil }
     }
 
-    private func write(_ frame: Frame, to endpoint: Endpoint) {
-        guard !endpoint.budget.isSlow, endpoint.sink.write(frame) else { return }
+    /// Queues `frame` for the stream (written, or held while it stalls); false if
+    /// it was not (the stream is not open, or too slow).
+    @discardableResult
+    func write(_ frame: Frame, to endpoint: Endpoint) -> Bool {
+        guard !endpoint.budget.isSlow else { return false }
+        if endpoint.held != nil {
+            hold(frame, for: endpoint)
+            return true
+        }
+        guard endpoint.sink.write(frame) else { return false }
         endpoint.lastWriteTick = tick
         markDirty(endpoint)
+        return true
     }
 
-    private func markDirty(_ endpoint: Endpoint) {
+    /// Queues `frame` for each of `endpoints` (a topic's subscribers, every open stream).
+    private func write(_ frame: Frame, toEach endpoints: some Sequence<Endpoint>) {
+        var sent = 0
+        for endpoint in endpoints {
+            if write(frame, to: endpoint) { sent += 1 }
+        }
+        countSent(frame, times: sent)
+    }
+
+    private func countSent(_ frame: Frame, times: Int) {
+        tally.eventsSent &+= times
+        tally.bytesSent &+= times &* frame.payload.readableBytes
+    }
+
+    func markDirty(_ endpoint: Endpoint) {
         if !endpoint.isDirty {
             endpoint.isDirty = true
             dirty.append(endpoint)
@@ -184,7 +244,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     /// Flushes the batch's writes. A stream still over its budget once the
     /// transport has taken what it could, with more than twice its budget left
     /// waiting, is too slow: dropped once the batch is done.
-    private func flushDirty() {
+    func flushDirty() {
         for endpoint in dirty {
             endpoint.isDirty = false
             if endpoint.budget.flushed(waiting: endpoint.sink.flush(), tick: tick) { slow.append(endpoint) }
@@ -192,7 +252,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         dirty.removeAll(keepingCapacity: true)
     }
 
-    private func dropSlow() {
+    func dropSlow() {
         guard !slow.isEmpty else { return }
         let dropping = slow
         slow.removeAll()
@@ -206,13 +266,26 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     private func sweep() {
         tick &+= 1
+        var expired: [Endpoint] = []
         for endpoint in everyone {
             if tick &- endpoint.lastWriteTick >= endpoint.heartbeatTicks { write(heartbeat, to: endpoint) }
             if endpoint.budget.check(tick: tick) { slow.append(endpoint) }
+            if let lifetime = endpoint.lifetimeTicks, tick &- endpoint.openedTick >= lifetime {
+                expired.append(endpoint)
+            }
         }
+        for endpoint in expired { expire(endpoint) }
         flushDirty()
         dropSlow()
         let late = connections.values.filter { $0.hasWaited(requestTimeoutTicks, at: tick) }
         for connection in late { connection.timeOut() }
+        tally.timedOut += late.count
+        if metrics.isRecording { tally.report(to: metrics) }
+    }
+
+    /// Adds what this loop counted to the server's series (before a scrape).
+    func reportMetrics() {
+        loop.preconditionInEventLoop()
+        tally.report(to: metrics)
     }
 }

@@ -4,8 +4,9 @@ import NIOCore
 /// later, one HTTP/2 stream). It does not care which protocol carries it; the
 /// shard drives it on its loop with the hub's instructions.
 protocol StreamSink: AnyObject {
-    /// Sends the stream's head and first comment; false unless a stream waited for it.
-    func openStream() -> Bool
+    /// Sends the stream's head and, with `greeting`, its first comment; false
+    /// unless a stream waited for it.
+    func openStream(greeting: Bool) -> Bool
     /// Queues one frame (not flushed); false if this is not an open stream.
     func write(_ frame: Frame) -> Bool
     /// Flushes what was queued. Returns the bytes still waiting once the transport
@@ -18,6 +19,9 @@ protocol StreamSink: AnyObject {
     /// Drops the stream at once: it reads too slowly, or the script queued more for
     /// it (`queuedInHub` bytes, never handed over) than its budget.
     func disconnectSlow(queuedInHub: Int)
+    /// Closes the connection (or resets the HTTP/2 stream) after flushing what was
+    /// written, without the end of the stream: as a crashed server or a cut network looks.
+    func abort()
 }
 
 /// What the shard's sweep asks of every connection: whether its request came in time.

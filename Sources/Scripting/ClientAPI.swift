@@ -15,11 +15,16 @@ extension ScriptVM {
             ("subscribe", { try $0.subscribe($1, true) }),
             ("unsubscribe", { try $0.subscribe($1, false) }),
             ("deny", { try $0.deny($1) }),
+            ("on_close", { try $0.onClose($1) }),
+            ("drop", { try $0.drop($1) }),
+            ("stall", { try $0.stall($1) }),
+            ("send_raw", { try $0.sendRaw($1) }),
+            ("respond", { try $0.respond($1) }),
         ]
     }
 
     /// The session of the client that is `self` (argument 1); nil once it is gone.
-    private func session(_ stack: LuaStack) throws -> Session? {
+    func session(_ stack: LuaStack) throws -> Session? {
         guard let id = stack.userdataID(at: 1, metatable: Sessions.metatable) else {
             throw LuaArgumentError(1, "client expected, got \(stack.typeName(at: 1))")
         }
@@ -48,6 +53,7 @@ extension ScriptVM {
         switch key {
         case "path": stack.push(request.path)
         case "method": stack.push(request.method.rawValue)
+        case "uri": stack.push(request.uri)
         case "query", "headers", "cookies": pushCachedTable(stack, key: key, request: request)
         case "last_event_id": request.lastEventID.map { stack.push($0) } ?? stack.pushNil()
         case "remote": stack.push(request.remoteAddress)
@@ -104,6 +110,11 @@ extension ScriptVM {
 
     func send(_ stack: LuaStack) throws -> LuaReturn {
         let session = try self.session(stack)
+        // A plain line of text (most sends) is framed straight from Lua's bytes.
+        if stack.type(at: 2) == .string, let frame = stack.withBytes(at: 2, { Frame(dataLine: $0) }) ?? nil {
+            stack.push(session.map { hub.send(frame, to: $0.client) } ?? false)
+            return .values(1)
+        }
         let event = try self.event(stack, at: 2)
         stack.push(try session.map { try hub.send(event, to: $0.client) } ?? false)
         return .values(1)
@@ -119,7 +130,7 @@ extension ScriptVM {
     func close(_ stack: LuaStack) throws -> LuaReturn {
         if let session = try self.session(stack) {
             hub.close(session.client)
-            end(session)
+            end(session, reason: .closed)
         }
         return .none
     }
@@ -144,7 +155,20 @@ extension ScriptVM {
         guard hub.deny(session.client, status: status, message: message) else {
             throw ScriptAPIError("client:deny must come before the stream starts (its first send, comment or sleep)")
         }
-        end(session)
+        end(session, reason: .closed)
+        return .none
+    }
+
+    /// `client:respond(status[, body[, headers]])`: a plain response instead of the
+    /// stream, made as a handler's return values are.
+    func respond(_ stack: LuaStack) throws -> LuaReturn {
+        let session = try self.session(stack)
+        let response = try self.response(from: stack, at: 2, count: max(0, stack.top - 1))
+        guard let session else { return .none }
+        guard hub.respond(session.client, with: response) else {
+            throw ScriptAPIError("client:respond must come before the stream starts (its first send, comment or sleep)")
+        }
+        end(session, reason: .closed)
         return .none
     }
 

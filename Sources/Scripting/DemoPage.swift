@@ -1,21 +1,6 @@
-import NIOCore
-import NIOHTTP1
-import PushServer
-
-/// The page served at `/` when the script has no handler there: it lists the
-/// script's streams, opens an `EventSource` to one and shows each event as it
-/// arrives (type, id, data) with the connection's state.
+/// What the console page takes from the script's text, and JSON strings safe
+/// inside its `<script>` element.
 enum DemoPage {
-    static func response(streams: [String], events: [String], reloadError: String? = nil) -> Response {
-        let config =
-            "{\"streams\":\(json(streams)),\"events\":\(json(events)),\"reloadError\":\(reloadError.map(json) ?? "null")}"
-        return Response(
-            status: .ok,
-            headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
-            body: ByteBuffer(string: html.replacing("/*CONFIG*/null", with: config, maxReplacements: 1))
-        )
-    }
-
     /// The names written as `event = "name"` (or with single quotes) in `source`.
     static func eventNames(in source: String) -> [String] {
         var names: [String] = []
@@ -48,77 +33,6 @@ enum DemoPage {
     }
 
     static func json(_ list: [String]) -> String { "[" + list.map(json).joined(separator: ",") + "]" }
-
-    static let html = """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>ssescript</title>
-        <style>
-          body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem; max-width: 60rem; color: #222; }
-          h1 { font-size: 1.3rem; } code, pre { font: 13px ui-monospace, monospace; }
-          #state { display: inline-block; padding: 0 .5em; border-radius: 3px; background: #ddd; }
-          #state.open { background: #bfe8c4; } #state.closed { background: #f3c1c1; }
-          #error { white-space: pre-wrap; background: #fdecea; padding: .5em; display: none; }
-          table { border-collapse: collapse; width: 100%; margin-top: 1em; }
-          td, th { text-align: left; padding: .2em .6em; border-bottom: 1px solid #eee; vertical-align: top; }
-          td.data { white-space: pre-wrap; font-family: ui-monospace, monospace; }
-        </style>
-        </head>
-        <body>
-        <h1>ssescript</h1>
-        <pre id="error"></pre>
-        <p>
-          Stream <select id="streams"></select>
-          <button id="connect">Connect</button>
-          state: <span id="state">idle</span>
-        </p>
-        <p>Listening for <code>message</code> and <span id="names"></span>
-          <input id="name" placeholder="another event name" size="18"> <button id="listen">Listen</button></p>
-        <table><thead><tr><th>time</th><th>event</th><th>id</th><th>data</th></tr></thead>
-        <tbody id="events"></tbody></table>
-        <script>
-        const config = /*CONFIG*/null;
-        const $ = (id) => document.getElementById(id);
-        const names = new Set(["message", ...config.events]);
-        let source = null;
-        if (config.reloadError) { $("error").textContent = config.reloadError; $("error").style.display = "block"; }
-        for (const path of config.streams) $("streams").add(new Option(path, path));
-        function showNames() { $("names").textContent = [...names].filter((n) => n !== "message").join(", ") || "no named events"; }
-        function setState() {
-          const text = source ? ["connecting", "open", "closed"][source.readyState] : "idle";
-          $("state").textContent = text; $("state").className = text;
-        }
-        function show(event) {
-          const row = document.createElement("tr");
-          for (const text of [new Date().toLocaleTimeString(), event.type, event.lastEventId, event.data]) {
-            const cell = document.createElement("td"); cell.textContent = text; row.appendChild(cell);
-          }
-          row.lastChild.className = "data";
-          $("events").prepend(row);
-        }
-        function listen(name) { names.add(name); if (source) source.addEventListener(name, show); showNames(); }
-        function connect() {
-          if (source) source.close();
-          const path = $("streams").value;
-          if (!path) return;
-          source = new EventSource(path);
-          for (const name of names) source.addEventListener(name, show);
-          source.onopen = setState;
-          source.onerror = setState;
-          setState();
-        }
-        $("connect").onclick = connect;
-        $("listen").onclick = () => { const n = $("name").value.trim(); if (n) listen(n); $("name").value = ""; };
-        setInterval(setState, 500);
-        showNames();
-        connect();
-        </script>
-        </body>
-        </html>
-        """
 }
 
 /// `\uXXXX`, as JSON writes a character it escapes.

@@ -6,13 +6,15 @@ import PushServer
 /// `sse.get`/`sse.post`/… handlers: the request table they get and the response
 /// made of what they return (`status[, body[, headers]]`).
 extension ScriptVM {
-    /// `{ method, path, query, headers, body, remote }`.
+    /// `{ method, path, uri, query, headers, body, remote }`.
     func pushRequest(_ request: Request, on stack: LuaStack) {
-        stack.newTable(fieldCount: 6)
+        stack.newTable(fieldCount: 7)
         stack.push(request.method.rawValue)
         stack.rawSet(-2, "method")
         stack.push(request.path)
         stack.rawSet(-2, "path")
+        stack.push(request.uri)
+        stack.rawSet(-2, "uri")
         pushStrings(request.query, on: stack)
         stack.rawSet(-2, "query")
         pushHeaders(request.headers, on: stack)

@@ -118,7 +118,7 @@ extension ScriptVM {
         _ table: WebTokenKeyCache.Table, on stack: LuaStack, _ body: @escaping (WebTokenKeys, LuaStack) -> Int32
     ) throws -> LuaReturn {
         if let keys = JWTKeys.cache.cached(table) { return .values(body(keys, stack)) }
-        guard let waker = runner.suspendCurrent() else {
+        guard let waker = runner.suspendCurrent(holdingClientPending: true) else {
             return .values(preparedNow(table, on: stack, body))
         }
         let loop = hub.loop

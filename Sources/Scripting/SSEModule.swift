@@ -70,6 +70,8 @@ extension ScriptVM {
         stack.push(json)
         stack.rawSet(module, "json")
         installJWT(in: module)
+        installMetrics(in: module)
+        installReplay(in: module)
 
         // The prelude finishes the module and returns the metatables of clients and timers.
         stack.push(.function(try lua.load(Self.prelude, name: "sse")))
@@ -201,9 +203,20 @@ extension ScriptVM {
                     throw ScriptAPIError("ids must be \"auto\" (the server numbers published events)")
                 }
                 options.autoIDs = true
+            case "jitter":
+                guard let seconds = stack.number(at: -1), seconds >= 0, seconds <= 3600 else {
+                    throw ScriptAPIError("jitter must be a number of seconds from 0 to 3600")
+                }
+                options.jitter = .nanoseconds(Int64(seconds * 1e9))
+            case "timeout":
+                guard let seconds = stack.number(at: -1), seconds > 0, seconds.isFinite else {
+                    throw ScriptAPIError("timeout must be a number of seconds greater than 0")
+                }
+                options.timeout = .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
             default:
                 throw ScriptAPIError(
-                    "unknown stream option \"\(key)\" (expected heartbeat, history, history_ttl or ids)")
+                    "unknown stream option \"\(key)\" (expected heartbeat, history, history_ttl, ids, jitter or timeout)"
+                )
             }
         }
         return options

@@ -10,28 +10,38 @@ import NIOCore
 /// node's timers): timers due within the same millisecond share one wake-up and one
 /// batch of writes per I/O loop, and none fires early.
 final class Scheduler {
-    /// A scheduled action; cancel it to make it a no-op.
+    /// A scheduled action; cancel it to make it a no-op. A reusable timer (one a
+    /// task keeps for all its sleeps) is armed again with `arm(_:at:)`, without a
+    /// new timer or closure per wake-up.
     final class Timer {
-        let deadline: NIODeadline
-        fileprivate let order: UInt64
+        fileprivate let isReusable: Bool
         fileprivate var action: (() -> Void)?
+        /// Bumped at each arming and cancel: heap entries of older ones are stale.
+        fileprivate var generation: UInt64 = 0
+        fileprivate var isArmed = false
 
-        fileprivate init(deadline: NIODeadline, order: UInt64, action: @escaping () -> Void) {
-            self.deadline = deadline
-            self.order = order
+        fileprivate init(reusable: Bool, action: @escaping () -> Void) {
+            self.isReusable = reusable
             self.action = action
         }
 
-        var isCancelled: Bool { action == nil }
-        func cancel() { action = nil }
+        var isCancelled: Bool { !isArmed }
+
+        func cancel() {
+            isArmed = false
+            generation &+= 1
+            if !isReusable { action = nil }
+        }
     }
 
     private struct Entry: Comparable {
         let timer: Timer
-        static func < (a: Entry, b: Entry) -> Bool {
-            (a.timer.deadline, a.timer.order) < (b.timer.deadline, b.timer.order)
-        }
-        static func == (a: Entry, b: Entry) -> Bool { a.timer === b.timer }
+        let deadline: NIODeadline
+        let order: UInt64
+        let generation: UInt64
+
+        static func < (a: Entry, b: Entry) -> Bool { (a.deadline, a.order) < (b.deadline, b.order) }
+        static func == (a: Entry, b: Entry) -> Bool { a.timer === b.timer && a.generation == b.generation }
     }
 
     let loop: EventLoop
@@ -52,15 +62,31 @@ final class Scheduler {
 
     @discardableResult
     func schedule(at deadline: NIODeadline, _ action: @escaping () -> Void) -> Timer {
+        let timer = Timer(reusable: false, action: action)
+        arm(timer, at: deadline)
+        return timer
+    }
+
+    /// A timer to arm again and again (see `arm(_:at:)`), running `action` each time it is due.
+    func makeReusableTimer(_ action: @escaping () -> Void) -> Timer {
+        Timer(reusable: true, action: action)
+    }
+
+    /// Arms `timer` for `deadline`, replacing any earlier arming.
+    func arm(_ timer: Timer, at deadline: NIODeadline) {
         loop.preconditionInEventLoop()
         let resolution = Self.resolution
         let deadline = NIODeadline.uptimeNanoseconds(
             (deadline.uptimeNanoseconds + resolution - 1) / resolution * resolution)
         counter += 1
-        let timer = Timer(deadline: deadline, order: counter, action: action)
-        heap.insert(Entry(timer: timer))
+        timer.generation &+= 1
+        timer.isArmed = true
+        heap.insert(Entry(timer: timer, deadline: deadline, order: counter, generation: timer.generation))
         arm()
-        return timer
+    }
+
+    func arm(_ timer: Timer, after delay: TimeAmount) {
+        arm(timer, at: now + delay)
     }
 
     @discardableResult
@@ -79,7 +105,7 @@ final class Scheduler {
     var pendingCount: Int { heap.count }
 
     private func arm() {
-        guard let first = heap.min?.timer.deadline else { return }
+        guard let first = heap.min?.deadline else { return }
         if let wake, wake.deadline <= first { return }
         wake?.callback.cancel()
         // Fails only while the loop shuts down, when nothing is to run any more.
@@ -89,12 +115,13 @@ final class Scheduler {
     private func fire() {
         wake = nil
         let now = self.now
-        while let first = heap.min, first.timer.deadline <= now {
-            let timer = heap.removeMin().timer
-            if let action = timer.action {
-                timer.action = nil
-                action()
-            }
+        while let first = heap.min, first.deadline <= now {
+            let entry = heap.removeMin()
+            let timer = entry.timer
+            guard timer.isArmed, entry.generation == timer.generation, let action = timer.action else { continue }
+            timer.isArmed = false
+            if !timer.isReusable { timer.action = nil }
+            action()
         }
         arm()
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import Logging
 public import LuaRuntime
 public import NIOCore
@@ -16,17 +17,26 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
+    let runtimeMetrics: ScriptRuntimeMetrics
+    /// What scripts declared with `sse.metrics`: kept across reloads.
+    let scriptMetrics: ScriptMetricRegistry
+    /// The recent lines this host logged, for the console.
+    public let consoleLog = ConsoleLog()
     private(set) var vm: ScriptVM?
     private var watcher: FileWatcher?
     /// Why the last reload failed (`clock.lua:3: ...`); nil after a good one.
     public private(set) var lastReloadError: String?
+    /// How the last reload went, for the demo page's live view; nil before the first.
+    private(set) var lastReload: ReloadReport?
 
     public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
-        self.logger = logger
-        self.errors = ErrorLog(logger: logger)
+        self.logger = consoleLog.logger(forwardingTo: logger)
+        runtimeMetrics = ScriptRuntimeMetrics(factory: server.configuration.metrics)
+        scriptMetrics = ScriptMetricRegistry(factory: server.configuration.metrics, logger: self.logger)
+        self.errors = ErrorLog(logger: self.logger, metrics: runtimeMetrics)
     }
 
     /// Loads and runs the script, then serves what it declared. Throws the script's
@@ -38,13 +48,23 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         publishRoutes(of: vm)
     }
 
-    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers, handlers).
+    /// Runs the script's `on_stop` hook (unless told not to) and stops it (timers,
+    /// handlers; `on_close` functions still to run run first, until they yield).
     public func stop(runningHooks: Bool = true) {
         loop.preconditionInEventLoop()
+        if runningHooks { runStopHook() }
         stopWatching()
-        if runningHooks, let vm { runHook("on_stop", in: vm) }
         vm?.retire()
         vm = nil
+    }
+
+    /// The first half of a graceful stop: no more reloads, and the script's
+    /// `on_stop` runs (what it publishes is delivered). The script goes on until
+    /// `stop(runningHooks: false)`, so that it hears its clients go (`"shutdown"`).
+    public func runStopHook() {
+        loop.preconditionInEventLoop()
+        stopWatching()
+        if let vm { runHook("on_stop", in: vm) }
     }
 
     /// The stream paths the script declared, sorted.
@@ -88,19 +108,29 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
             next = try makeVM(state: state)
         } catch {
             lastReloadError = error.message
-            logger.error("reload of \(scriptPath) failed (\(reason)): \(error.message); the previous version goes on")
+            runtimeMetrics.reloadsFailed.increment()
+            lastReload = ReloadReport(ok: false, time: ScriptVM.wallClock(), reason: reason, message: error.message)
+            logger.error(
+                "reload of \(scriptPath) failed (\(reason)): \(error.message); the previous version goes on",
+                metadata: ["reason": "\(reason)"])
             return false
         }
         for item in dropped { logger.warning("reload: \(item) is not plain data and was not carried over") }
+        // Streams whose path is gone end under the old version, whose on_close sees "reload".
+        let open = server.hub.clients.sorted { $0.id < $1.id }
+        for client in open where next.streams[client.request.path] == nil { vm.closeRemoved(client) }
         vm.retire()
         self.vm = next
         lastReloadError = nil
         publishRoutes(of: next)
-        let clients = server.hub.clients.sorted { $0.id < $1.id }
+        let clients = open.filter(\.isConnected)
         for client in clients { next.connect(client, reloaded: true) }
         runHook("on_reload", in: next)
         let milliseconds = Double((NIODeadline.now() - started).nanoseconds) / 1e6
         let streams = clients.count == 1 ? "1 stream" : "\(clients.count) streams"
+        let outcome = "reloaded in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over"
+        runtimeMetrics.reloadsOK.increment()
+        lastReload = ReloadReport(ok: true, time: ScriptVM.wallClock(), reason: reason, message: outcome)
         logger.info(
             "reloaded \(scriptPath) (\(reason)) in \(String(oneDecimal: milliseconds)) ms, \(streams) handed over")
         return true
@@ -110,8 +140,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// script declares them, so its top level already publishes with its streams'
     /// `history` and `ids`; a reload's routes take effect at the swap, with the version.
     private func makeVM(state: LuaValue = .nil, servingWhileLoading: Bool = false) throws(LuaError) -> ScriptVM {
-        let vm = try ScriptVM(
-            scriptPath: scriptPath, options: options, hub: server.hub, logger: logger, errors: errors)
+        let reporting = ScriptVM.Reporting(
+            logger: logger, errors: errors, runtime: runtimeMetrics, scriptMetrics: scriptMetrics)
+        let vm = try ScriptVM(scriptPath: scriptPath, options: options, hub: server.hub, reporting: reporting)
         vm.restore(state: state)
         let serve: () -> Void = { [weak self, unowned vm] in self?.publishRoutes(of: vm) }
         if servingWhileLoading { vm.routesChanged = serve }
@@ -125,10 +156,11 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         return vm
     }
 
-    /// Gives the server `vm`'s routes, with the demo page at `/` unless the script has one.
+    /// Gives the server `vm`'s routes, with the console at `/` (and its endpoints
+    /// under `/_ssescript/`) unless the script has its own `/`.
     private func publishRoutes(of vm: ScriptVM?) {
         var routes = vm?.routes ?? RouteTable()
-        if routes.handlers["/"] == nil && routes.streams["/"] == nil { routes.handlers["/"] = ["GET"] }
+        if routes.handlers["/"] == nil && routes.streams["/"] == nil { Console.addRoutes(to: &routes) }
         server.routes = routes
     }
 
@@ -138,7 +170,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         do {
             try vm.lua.call(function)
         } catch {
-            errors.error("script error in \(name): \(error.message)", detail: error.traceback, now: loop.now)
+            errors.error(
+                "script error in \(name): \(error.message)", detail: error.traceback, kind: ScriptErrorKind(error),
+                now: loop.now)
         }
     }
 
@@ -152,15 +186,13 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.connect(client, reloaded: false)
     }
 
-    public func hub(_ hub: Hub, didDisconnect client: Client) {
-        vm?.disconnected(client)
+    public func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        vm?.disconnected(client, reason: reason)
     }
 
     public func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) {
-        if request.path == "/", vm?.handlers["/"] == nil {
-            return hub.respond(
-                to: exchange,
-                with: DemoPage.response(streams: streamPaths, events: eventNames, reloadError: lastReloadError))
+        if isServingConsole, let response = consoleResponse(to: request) {
+            return hub.respond(to: exchange, with: response)
         }
         guard let vm else {
             return hub.respond(to: exchange, with: Response(status: .serviceUnavailable, text: "no script running"))
@@ -168,9 +200,9 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         vm.handle(request, exchange: exchange)
     }
 
-    /// Event names the demo page listens for: those written in the script as
+    /// Event names the console listens for: those written in the script as
     /// `event = "name"`.
-    private var eventNames: [String] {
+    var eventNames: [String] {
         guard let source = FileSystem.contents(of: scriptPath) else { return [] }
         return DemoPage.eventNames(in: source)
     }

@@ -13,7 +13,9 @@ public final class ScriptServer: Sendable {
     public struct Configuration: Sendable {
         public var server = PushServer.Configuration()
         public var script = ScriptOptions()
-        /// Threads for connections (the script has one of its own). Default: one per core.
+        /// Threads for connections (the script has one of its own). Default: one per
+        /// core. 0: one thread for the script and every connection, with no hand-over
+        /// between threads (as one nginx worker).
         public var ioThreads = System.coreCount
         /// Reload when the script or a module it `require`d changes. Default on.
         public var watch = true
@@ -33,6 +35,40 @@ public final class ScriptServer: Sendable {
     private let io: MultiThreadedEventLoopGroup
     private let scripts: MultiThreadedEventLoopGroup
     private let certificatePoll = Mutex<RepeatedTask?>(nil)
+    private let metricsSweep = Mutex<RepeatedTask?>(nil)
+    private let phaseValue = Atomic<Int>(Phase.starting.rawValue)
+
+    /// Where the server is in its life, as `/healthz` tells it.
+    public enum Phase: Int, Sendable {
+        /// Loading the script, not yet listening.
+        case starting
+        /// Listening and serving.
+        case serving
+        /// A graceful stop has begun (or is over).
+        case stopping
+    }
+
+    /// Where the server is in its life.
+    public var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .stopping }
+
+    /// Whether it is healthy: serving, and, in a cluster, with Redis reachable.
+    /// Reads no loop, so a busy script does not delay the answer.
+    public var health: Health {
+        switch phase {
+        case .starting: return .unavailable("starting")
+        case .stopping: return .unavailable("stopping")
+        case .serving:
+            if server.hub.metrics.isClusterReachable == false { return .unavailable("redis unreachable") }
+            return .serving
+        }
+    }
+
+    /// What `/healthz` answers.
+    public enum Health: Equatable, Sendable {
+        case serving
+        /// Not serving now, and why (`stopping`, `redis unreachable`).
+        case unavailable(String)
+    }
 
     /// The script loop: every call into Lua happens there.
     public var loop: EventLoop { host.loop }
@@ -48,8 +84,8 @@ public final class ScriptServer: Sendable {
         self.certificates = certificates
         var serverConfiguration = configuration.server
         if let certificates { serverConfiguration.tls = { certificates.current } }
-        io = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
-        scripts = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        io = MultiThreadedEventLoopGroup(numberOfThreads: max(configuration.ioThreads, 1))
+        scripts = configuration.ioThreads == 0 ? io : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
             configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
         host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
@@ -65,6 +101,13 @@ public final class ScriptServer: Sendable {
     /// certificate files; returns the port.
     public func listen() async throws -> Int {
         let port = try await server.start()
+        if server.configuration.metrics.isRecording {
+            let host = self.host
+            let task = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(1)) { _ in host.reportMetrics() }
+            metricsSweep.withLock { $0 = task }
+        }
+        _ = phaseValue.compareExchange(
+            expected: Phase.starting.rawValue, desired: Phase.serving.rawValue, ordering: .relaxed)
         if configuration.watch {
             let host = self.host
             loop.execute { host.startWatching() }
@@ -128,21 +171,36 @@ public final class ScriptServer: Sendable {
     }
 
     /// Stops gracefully: no new connections, the script's `on_stop` (its last events
-    /// go out), then every stream ends cleanly and every connection closes; then the
-    /// loops shut down.
+    /// go out), then every stream ends cleanly and every connection closes (the
+    /// script's `on_close` functions hear `"shutdown"`), then the script stops and
+    /// the loops shut down.
     public func stop() async {
+        phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         certificatePoll.withLock { $0?.cancel() }
+        metricsSweep.withLock { $0?.cancel() }
         await server.stopAccepting()
         let host = self.host
-        try? await loop.submit { host.stop() }.get()
+        try? await loop.submit { host.runStopHook() }.get()
         await server.stop()
+        try? await loop.submit { host.stop(runningHooks: false) }.get()
         await shutdownLoops()
+    }
+
+    /// Brings every series up to date (the I/O loops, the hub, the script's
+    /// gauges) before a scrape; does nothing once a stop has begun, so a scrape
+    /// then shows the last values without asking loops that are going away.
+    public func reportMetrics() async {
+        guard phase == .serving else { return }
+        await server.reportMetrics()
+        let host = self.host
+        try? await loop.submit { host.reportMetrics() }.get()
     }
 
     /// Shuts the loops down without a graceful stop (nothing was served).
     public func shutdownLoops() async {
+        phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
         try? await io.shutdownGracefully()
-        try? await scripts.shutdownGracefully()
+        if scripts !== io { try? await scripts.shutdownGracefully() }
     }
 
     /// Checks a script without serving it: loads it and runs its top level.

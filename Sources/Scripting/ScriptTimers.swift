@@ -51,6 +51,9 @@ final class ScriptTimers {
 
     subscript(id: Int) -> ScriptTimer? { timers[id] }
 
+    /// How many timers are running.
+    var count: Int { timers.count }
+
     func add(_ function: LuaFunction, after delay: TimeAmount, repeating: Bool) -> ScriptTimer {
         let timer = ScriptTimer(
             id: nextID, function: function, interval: repeating ? delay : nil, deadline: scheduler.now + delay)

@@ -23,8 +23,11 @@ final class ScriptVM {
     let sessions = Sessions()
     let runner: TaskRunner
     let timers: ScriptTimers
+    let replays = Replays()
     let logger: Logger
     let errors: ErrorLog
+    /// The metrics declared with `sse.metrics` (the host's: they outlive this VM).
+    let scriptMetrics: ScriptMetricRegistry
     let scriptPath: String
     /// The directory `require` searches first.
     let scriptDirectory: String
@@ -40,11 +43,20 @@ final class ScriptVM {
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
 
-    init(scriptPath: String, options: ScriptOptions, hub: Hub, logger: Logger, errors: ErrorLog) throws(LuaError) {
+    /// What the VM reports to, from its host: its errors, its metrics and the script's own.
+    struct Reporting {
+        var logger: Logger
+        var errors: ErrorLog
+        var runtime: ScriptRuntimeMetrics
+        var scriptMetrics: ScriptMetricRegistry
+    }
+
+    init(scriptPath: String, options: ScriptOptions, hub: Hub, reporting: Reporting) throws(LuaError) {
         self.scriptPath = scriptPath
         self.hub = hub
-        self.logger = logger
-        self.errors = errors
+        self.logger = reporting.logger
+        self.errors = reporting.errors
+        self.scriptMetrics = reporting.scriptMetrics
         scheduler = Scheduler(loop: hub.loop)
         let directory = scriptPath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
             separator: "/")
@@ -57,7 +69,7 @@ final class ScriptVM {
                 searchPaths: [scriptDirectory],
                 preload: ["cjson"]
             ))
-        runner = TaskRunner(lua: lua, scheduler: scheduler)
+        runner = TaskRunner(lua: lua, scheduler: scheduler, resumeTimer: reporting.runtime.resume)
         timers = ScriptTimers(scheduler: scheduler, runner: runner, lua: lua)
         runner.outcomes = self
         try installModule()
@@ -76,13 +88,17 @@ final class ScriptVM {
         )
     }
 
-    deinit { retire() }
+    deinit { retire(runningDepartures: false) }
 
     /// Stops everything it runs and closes its VM. Retiring twice is harmless. An HTTP
-    /// request a handler was still working on gets `503` (it may be retried).
-    func retire() {
+    /// request a handler was still working on gets `503` (it may be retried). The
+    /// `on_close` functions of clients that went (a reload removed their path, the
+    /// server stops) run first, until they yield.
+    func retire(runningDepartures: Bool = true) {
         guard !lua.isClosed else { return }
+        if runningDepartures { runDepartures() }
         scheduler.cancelAll()
+        replays.removeAll()
         timers.removeAll()
         let running = runner.takeAll()
         for task in running {
@@ -105,8 +121,7 @@ final class ScriptVM {
         guard let declaration = streams[client.request.path] else {
             sessions.reap()
             if reloaded {
-                hub.send(Frame(raw: ": stream \(client.request.path) no longer exists\n"), to: client)
-                hub.close(client)
+                closeRemoved(client)
             } else {
                 hub.deny(client, status: .notFound, message: "no stream at \(client.request.path)")
             }
@@ -120,17 +135,26 @@ final class ScriptVM {
         runner.start(task, argumentCount: 1)
     }
 
-    func disconnected(_ client: Client) {
+    func disconnected(_ client: Client, reason: DisconnectReason) {
         sessions.reap()
         guard let session = sessions[client.id] else { return }
-        end(session)
+        end(session, reason: reason)
     }
 
-    /// Ends what a session runs once its client is gone, closed or denied. A
-    /// handler that is running now (it closed its own client) ends at its next yield.
-    func end(_ session: Session) {
-        sessions.end(session)
+    /// Ends what a session runs once its client is gone, closed or denied, and
+    /// runs its `on_close` functions. A handler that is running now (it closed its
+    /// own client) ends at its next yield.
+    func end(_ session: Session, reason: DisconnectReason) {
         if let task = session.task { runner.stop(task) }
+        departed(session, reason: reason)
+    }
+
+    /// A reload removed the client's path: it gets a comment saying so, its
+    /// stream ends cleanly, and its `on_close` functions get `"reload"`.
+    func closeRemoved(_ client: Client) {
+        hub.send(Frame(raw: ": stream \(client.request.path) no longer exists\n"), to: client)
+        hub.close(client)
+        if let session = sessions[client.id] { end(session, reason: .reload) }
     }
 
     // MARK: HTTP handlers
@@ -146,29 +170,52 @@ final class ScriptVM {
 }
 
 extension ScriptVM: TaskOutcomes {
+    /// A stream handler that waits for a result (`sse.jwt.verify` preparing keys,
+    /// `sse.redis`) keeps its client pending, so it can still deny it; once it
+    /// sleeps instead, its stream starts, as after a first sleep.
+    func taskPaused(_ task: ScriptTask) {
+        guard case .stream(let session) = task.purpose else { return }
+        let client = session.client
+        if task.awaitsResults && task.holdsClientPending {
+            if client.state == .pending { client.isHeldPending = true }
+        } else {
+            releasePending(client)
+        }
+    }
+
+    /// The handler no longer waits: a client it kept pending opens now (unless it was answered).
+    private func releasePending(_ client: Client) {
+        guard client.isHeldPending else { return }
+        client.isHeldPending = false
+        if client.state == .pending { hub.open(client) }
+    }
+
     func taskCompleted(_ task: ScriptTask, resultCount: Int32) {
+        if case .stream(let session) = task.purpose { return releasePending(session.client) }
         guard case .request(let exchange, let path) = task.purpose else { return }
         let stack = task.coroutine.stack
         let base = stack.top - resultCount + 1
         do {
             hub.respond(to: exchange, with: try response(from: stack, at: base, count: resultCount))
         } catch {
-            errors.error("script error in handler \(path): \(error)", now: scheduler.now)
+            errors.error("script error in handler \(path): \(error)", now: scheduler.now, metadata: ["path": "\(path)"])
             hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
         }
     }
 
     func taskFailed(_ task: ScriptTask, _ error: LuaError) {
-        errors.error("script error in \(task.context): \(error.message)", detail: error.traceback, now: scheduler.now)
+        errors.error(
+            "script error in \(task.context): \(error.message)", detail: error.traceback, kind: ScriptErrorKind(error),
+            now: scheduler.now, metadata: task.logMetadata)
         switch task.purpose {
         case .stream(let session):
             if !hub.deny(session.client, status: .internalServerError, message: "script error") {
                 hub.close(session.client)
             }
-            sessions.end(session)
+            departed(session, reason: .error)
         case .request(let exchange, _):
             hub.respond(to: exchange, with: Response(status: .internalServerError, text: "script error"))
-        case .timer:
+        case .timer, .departure:
             break
         }
     }

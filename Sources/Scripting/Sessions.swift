@@ -7,6 +7,10 @@ final class Session {
     let reloaded: Bool
     /// Its handler, while that runs.
     var task: ScriptTask?
+    /// Its `client:on_close` functions, until they run.
+    var closeHandlers: [LuaFunction] = []
+    /// How it went, once it is gone.
+    var departure: DisconnectReason?
     /// The client's userdata, anchored while connected so the script always sees the same object.
     fileprivate var object: LuaReference?
     /// Whether a userdata was ever made for it (the session then lives until Lua collects it).
@@ -28,6 +32,8 @@ final class Sessions {
     static let metatable = "ssescript.client"
 
     private var byID: [Int: Session] = [:]
+    /// Sessions whose `on_close` functions are to run, with them, in the order they went.
+    var departing: [(session: Session, handlers: [LuaFunction])] = []
     /// Ids of client userdata Lua has collected, noted by `__gc`, tidied by `reap()`.
     private var collected: [Int] = []
 
@@ -69,7 +75,10 @@ final class Sessions {
         session.object = stack.reference()
     }
 
-    func removeAll() { byID = [:] }
+    func removeAll() {
+        byID = [:]
+        departing = []
+    }
 }
 
 @available(*, unavailable)

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import LuaRuntime
 import NIOCore
 import PushServer
@@ -9,14 +11,20 @@ final class ScriptTask {
         case stream(Session)
         case timer(ScriptTimer)
         case request(Exchange, path: String)
+        /// A `client:on_close` function, run once the client is gone.
+        case departure(Session)
     }
 
     let coroutine: LuaCoroutine
     let purpose: Purpose
-    /// The pending wake-up while it sleeps.
+    /// Its wake-up, made at its first sleep and armed again for each one after.
     fileprivate var wake: Scheduler.Timer?
+    /// Asleep until `wake` fires.
+    fileprivate var isSleeping: Bool { wake.map { !$0.isCancelled } ?? false }
     /// Suspended until a `TaskWaker` brings its results (a Redis reply, prepared keys).
-    fileprivate var awaitsResults = false
+    fileprivate(set) var awaitsResults = false
+    /// What it waits for decides whether its stream starts (see `suspendCurrent`).
+    fileprivate(set) var holdsClientPending = false
     private(set) var isEnded = false
 
     init(_ coroutine: LuaCoroutine, purpose: Purpose) {
@@ -30,12 +38,23 @@ final class ScriptTask {
         return false
     }
 
+    /// The fields of its log lines: the client and path of a stream handler, a handler's path.
+    var logMetadata: Logger.Metadata {
+        switch purpose {
+        case .stream(let session), .departure(let session):
+            ["client": "\(session.client.id)", "path": "\(session.client.request.path)"]
+        case .timer(let timer): ["timer": "\(timer.id)"]
+        case .request(_, let path): ["path": "\(path)"]
+        }
+    }
+
     /// Where it runs, for log lines.
     var context: String {
         switch purpose {
         case .stream(let session): "stream \(session.client.request.path) (client \(session.client.id))"
         case .timer(let timer): "timer \(timer.id)"
         case .request(_, let path): "handler \(path)"
+        case .departure(let session): "on_close of client \(session.client.id)"
         }
     }
 
@@ -57,6 +76,8 @@ extension ScriptTask: Sendable {}
 protocol TaskOutcomes: AnyObject {
     func taskCompleted(_ task: ScriptTask, resultCount: Int32)
     func taskFailed(_ task: ScriptTask, _ error: LuaError)
+    /// It yielded and goes on later: asleep, or waiting for a result.
+    func taskPaused(_ task: ScriptTask)
 }
 
 /// Runs the script's tasks: starts and resumes their coroutines, puts them to
@@ -65,15 +86,18 @@ protocol TaskOutcomes: AnyObject {
 final class TaskRunner {
     private let lua: LuaState
     private let scheduler: Scheduler
+    /// `ssescript_script_resume_seconds`, when metrics are recorded.
+    private let resumeTimer: CoreMetrics.Timer?
     weak var outcomes: TaskOutcomes?
     /// The task being resumed, if any: `sse.sleep` suspends it.
     private(set) var current: ScriptTask?
     /// Tasks started and not yet ended.
     private var tasks: [ObjectIdentifier: ScriptTask] = [:]
 
-    init(lua: LuaState, scheduler: Scheduler) {
+    init(lua: LuaState, scheduler: Scheduler, resumeTimer: CoreMetrics.Timer? = nil) {
         self.lua = lua
         self.scheduler = scheduler
+        self.resumeTimer = resumeTimer
     }
 
     /// Starts a task whose function and `argumentCount` arguments are on its stack.
@@ -84,18 +108,22 @@ final class TaskRunner {
 
     private func resume(_ task: ScriptTask, argumentCount: Int32 = 0) {
         guard !task.isEnded, !lua.isClosed else { return }
-        task.wake = nil
+        task.wake?.cancel()
         let outer = current
         current = task
+        let started = resumeTimer == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         let outcome = task.coroutine.resume(argumentCount: argumentCount)
+        if let resumeTimer { resumeTimer.recordNanoseconds(NIODeadline.now().uptimeNanoseconds &- started) }
         current = outer
         switch outcome {
         case .hostYield:
-            if task.isObsolete || (task.wake == nil && !task.awaitsResults) { finish(task) }
+            if task.isObsolete || (!task.isSleeping && !task.awaitsResults) { return finish(task) }
+            outcomes?.taskPaused(task)
         case .yielded(let count):
             // A bare coroutine.yield() in a handler: give the loop a turn, then go on.
             task.coroutine.stack.pop(count)
-            task.wake = scheduler.schedule(after: .zero) { [unowned self] in resume(task) }
+            sleep(task, for: .zero)
+            outcomes?.taskPaused(task)
         case .finished(let count):
             outcomes?.taskCompleted(task, resultCount: count)
             finish(task)
@@ -110,16 +138,26 @@ final class TaskRunner {
     func sleepCurrent(for delay: TimeAmount) -> Bool {
         guard let task = current else { return false }
         if task.isObsolete { return true }
-        task.wake = scheduler.schedule(after: delay) { [unowned self] in resume(task) }
+        sleep(task, for: delay)
         return true
+    }
+
+    private func sleep(_ task: ScriptTask, for delay: TimeAmount) {
+        let wake = task.wake ?? scheduler.makeReusableTimer { [unowned self, unowned task] in resume(task) }
+        task.wake = wake
+        scheduler.arm(wake, after: delay)
     }
 
     /// Suspends the running task until the returned waker brings its results (what
     /// `sse.redis` or `sse.jwt.verify` wait for); nil outside a handler or timer.
-    /// The caller then returns `.hostYield`.
-    func suspendCurrent() -> TaskWaker? {
+    /// The caller then returns `.hostYield`. With `holdingClientPending`, a stream
+    /// handler's client stays pending while it waits (a short wait for a result it
+    /// decides on, so it can still deny the client); without, its stream starts, as
+    /// at a sleep (a long wait, such as a replay's end).
+    func suspendCurrent(holdingClientPending: Bool) -> TaskWaker? {
         guard let task = current else { return nil }
         task.awaitsResults = true
+        task.holdsClientPending = holdingClientPending
         return TaskWaker(runner: self, task: task)
     }
 
@@ -128,6 +166,7 @@ final class TaskRunner {
     fileprivate func resume(_ task: ScriptTask, pushing push: (LuaStack) -> Int32) {
         guard task.awaitsResults, !task.isEnded, !lua.isClosed else { return }
         task.awaitsResults = false
+        task.holdsClientPending = false
         if task.isObsolete { return finish(task) }
         resume(task, argumentCount: push(task.coroutine.stack))
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
+import LuaRuntime
 import NIOCore
+import Observability
 import PushServer
 import Scripting
 
@@ -13,6 +15,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a script and serve its streams.")
 
     @OptionGroup var script: ScriptOptionGroup
+
+    @OptionGroup var observability: ObservabilityOptions
 
     private static let defaults = PushServer.Configuration()
 
@@ -82,8 +86,8 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535.") }
-        if let ioThreads, !(1...256).contains(ioThreads) {
-            throw ValidationError("--io-threads must be from 1 to 256.")
+        if let ioThreads, !(0...256).contains(ioThreads) {
+            throw ValidationError("--io-threads must be from 0 (one thread for everything) to 256.")
         }
         guard heartbeat > 0, heartbeat.isFinite else {
             throw ValidationError("--heartbeat must be a number of seconds greater than 0.")
@@ -144,11 +148,14 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        observability.format.bootstrap(level: observability.level)
         DescriptorLimit.raiseSoftLimit()  // before the configuration, whose default --max-clients follows it
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")
+        let exporter = observability.metricsAddress.map { _ in PrometheusExporter.bootstrapped() }
+        var configuration = self.configuration
+        if let exporter { configuration.server.metrics = exporter }
         let server: ScriptServer
         do {
             server = try ScriptServer(scriptPath: script.script, configuration: configuration, logger: logger)
@@ -160,21 +167,7 @@ struct Serve: AsyncParsableCommand {
             server.reloadCertificates()
             Task { try? await server.reload(because: "SIGHUP") }
         }
-        do {
-            try await server.load()
-        } catch {
-            printError("ssescript: \(error)")
-            await server.shutdownLoops()
-            throw ExitCode.failure
-        }
-        let port: Int
-        do {
-            port = try await server.listen()
-        } catch {
-            printError("ssescript: cannot listen on \(host):\(self.port): \(Self.describe(error))")
-            await server.stop()
-            throw ExitCode.failure
-        }
+        let (port, metrics) = try await start(server, exporter: exporter, logger: logger)
         var standardOutput = StandardOutput()
         for path in try await server.streamPaths { print(server.url(path, port: port), to: &standardOutput) }
         if let fingerprint = server.fingerprint {
@@ -187,8 +180,52 @@ struct Serve: AsyncParsableCommand {
         // Graceful stop: no new connections, the script's on_stop (its last events
         // go out), then every stream ends cleanly. A second signal exits at once.
         logger.info("stopping")
-        await server.stop()
+        await server.stop()  // /healthz answers 503 meanwhile
+        await metrics?.stop()
         withExtendedLifetime(reloads) {}  // SIGHUP stays caught until the end
+    }
+
+    /// Loads the script and listens for streams, then for metrics with
+    /// `--metrics`; returns the streams' port. A failure is one line and exit 1.
+    private func start(_ server: ScriptServer, exporter: PrometheusExporter?, logger: Logger) async throws -> (
+        Int, MetricsListener?
+    ) {
+        do {
+            try await server.load()
+        } catch {
+            // One line, as the README promises: the message, not the traceback after it.
+            printError("ssescript: \((error as? LuaError)?.message ?? "\(error)")")
+            await server.shutdownLoops()
+            throw ExitCode.failure
+        }
+        let port: Int
+        do {
+            port = try await server.listen()
+        } catch {
+            printError("ssescript: cannot listen on \(host):\(self.port): \(Self.describe(error))")
+            await server.stop()
+            throw ExitCode.failure
+        }
+        do {
+            return (port, try await startMetrics(exporter, server: server, logger: logger))
+        } catch {
+            let address = observability.metrics ?? ""
+            printError("ssescript: cannot listen on \(address) for metrics: \(Self.describe(error))")
+            await server.stop()
+            throw ExitCode.failure
+        }
+    }
+
+    /// The `/metrics` and `/healthz` listener, with `--metrics`.
+    private func startMetrics(_ exporter: PrometheusExporter?, server: ScriptServer, logger: Logger) async throws
+        -> MetricsListener?
+    {
+        guard let exporter, let address = observability.metricsAddress else { return nil }
+        let listener = MetricsListener(host: address.host, port: address.port, exporter: exporter, server: server)
+        let port = try await listener.start()
+        let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+        logger.info("metrics at http://\(host):\(port)/metrics, health at http://\(host):\(port)/healthz")
+        return listener
     }
 
     /// A socket error as one line ("address already in use").

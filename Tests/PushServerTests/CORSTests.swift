@@ -71,6 +71,35 @@ import Testing
                 && denied.contains("Access-Control-Allow-Origin: http://localhost:3000\r\n"))
     }
 
+    /// The server's own refusals carry CORS too, so a page can read why: 405,
+    /// 413 and 503 with the allowed origin echoed.
+    @Test func limitRefusalsCarryCORS() throws {
+        let server = EmbeddedServer {
+            $0.maxBody = 4
+            $0.maxClients = 1
+        }
+        let cors = "Access-Control-Allow-Origin: http://localhost:5173\r\nVary: Origin\r\n"
+        let origin = "Origin: http://localhost:5173\r\n"
+        let channel = try server.connect()
+        #expect(
+            try server.exchange(channel, "DELETE /sse HTTP/1.1\r\n\(origin)\r\n")
+                == plain(
+                    "405 Method Not Allowed", "DELETE is not allowed on /sse\n", headers: "Allow: GET, POST\r\n" + cors)
+        )
+        #expect(try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"))
+        let second = try server.connect()
+        #expect(
+            try server.exchange(second, "GET /sse HTTP/1.1\r\n\(origin)\r\n")
+                == plain(
+                    "503 Service Unavailable", "too many clients, retry later\n", headers: "Retry-After: 5\r\n" + cors))
+        let large = try server.connect()
+        let tooLarge = try server.exchange(large, "POST /post HTTP/1.1\r\n\(origin)Content-Length: 5\r\n\r\n")
+        #expect(
+            tooLarge
+                == "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n\(cors)"
+                + "Content-Length: 33\r\nConnection: close\r\n\r\nrequest body larger than 4 bytes\n")
+    }
+
     @Test func aScriptsOwnAllowOriginWins() throws {
         let server = EmbeddedServer()
         let channel = try server.connect()
@@ -116,6 +145,6 @@ import Testing
         let server = EmbeddedServer { $0.cors = .anyOrigin }
         let channel = try server.connect()
         let opened = try server.exchange(channel, "GET /sse HTTP/1.1\r\nOrigin: https://anywhere.example\r\n\r\n")
-        #expect(opened.contains("Access-Control-Allow-Origin: *\r\n\r\n"))
+        #expect(opened == streamHead.dropLast(1) + "Access-Control-Allow-Origin: *\r\n\r\n" + chunk(": ok\n"))
     }
 }

@@ -101,6 +101,26 @@ import Testing
         #expect(try server.output(channel) == chunk("data: x\n\n"), "a write resets the idle time")
     }
 
+    /// A stream's own `heartbeat` option wins over the server's; the server's
+    /// default is 15 s.
+    @Test func aStreamsHeartbeatOptionAndTheDefault() throws {
+        let server = EmbeddedServer(
+            routes: RouteTable(streams: ["/sse": StreamOptions(), "/fast": StreamOptions(heartbeat: .seconds(1))]))
+        #expect(server.configuration.heartbeat == .seconds(15))
+        let fast = try server.connect()
+        let idle = try server.connect()
+        _ = try server.exchange(fast, "GET /fast HTTP/1.1\r\n\r\n")
+        _ = try server.exchange(idle, "GET /sse HTTP/1.1\r\n\r\n")
+        server.loop.advanceTime(by: .milliseconds(1300))
+        #expect(try server.output(fast) == chunk(": heartbeat\n"))
+        #expect(try server.output(idle) == "")
+        server.loop.advanceTime(by: .milliseconds(13_400))
+        #expect(try server.output(idle) == "", "14.7 s")
+        server.loop.advanceTime(by: .milliseconds(600))
+        #expect(try server.output(idle) == chunk(": heartbeat\n"), "15.3 s")
+        #expect(try server.output(fast) == String(repeating: chunk(": heartbeat\n"), count: 14))
+    }
+
     @Test func incompleteRequestIsTimedOut() throws {
         let server = EmbeddedServer { $0.requestTimeout = .seconds(5) }
         let partialHead = try server.connect()
@@ -112,7 +132,11 @@ import Testing
         #expect(partialHead.isActive && slowBody.isActive && idle.isActive)
         server.loop.advanceTime(by: .seconds(2))
         #expect(try server.output(partialHead) == "" && !partialHead.isActive, "closed, like nginx's header timeout")
-        #expect(try server.output(slowBody).hasPrefix("HTTP/1.1 408 Request Timeout\r\n") && !slowBody.isActive)
+        #expect(
+            try server.output(slowBody)
+                == "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 30\r\n"
+                + "Connection: close\r\n\r\nrequest not completed in time\n")
+        #expect(!slowBody.isActive)
         #expect(!idle.isActive, "an idle connection is closed too")
     }
 
@@ -178,11 +202,6 @@ import Testing
         #expect(try server.output(channel) == "0\r\n\r\n" + plain("404 Not Found", "no stream or handler at /nope\n"))
         #expect(channel.isActive)
     }
-}
-
-/// A plain response as the server writes it.
-func plain(_ status: String, _ body: String, headers: String = "") -> String {
-    "HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
 }
 
 /// The hub hears of every stream that goes, however its connection ends.

@@ -24,8 +24,9 @@ final class EmbeddedServer {
         var configuration = PushServer.Configuration()
         configure(&configuration)
         self.configuration = configuration
-        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration)
-        hub = Hub(loop: loop, configuration: configuration, shards: [shard])
+        let metrics = ServerMetrics(factory: configuration.metrics)
+        shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration, metrics: metrics)
+        hub = Hub(loop: loop, configuration: configuration, shards: [shard], metrics: metrics, logger: logger)
         state = ServerState(configuration: configuration, hub: hub, logger: logger)
         state.routes.withLock { $0 = routes }
         hub.configureTopics(routes.streams)
@@ -61,6 +62,8 @@ final class EmbeddedServer {
 final class RecordingApplication: PushApplication {
     var connected: [Client] = []
     var disconnected: [Int] = []
+    /// Why each disconnected client went, by id.
+    var reasons: [Int: DisconnectReason] = [:]
     var requests: [(Request, Exchange)] = []
     var onConnect: (Hub, Client) -> Void = { _, _ in }
 
@@ -69,7 +72,10 @@ final class RecordingApplication: PushApplication {
         onConnect(hub, client)
     }
 
-    func hub(_ hub: Hub, didDisconnect client: Client) { disconnected.append(client.id) }
+    func hub(_ hub: Hub, didDisconnect client: Client, reason: DisconnectReason) {
+        disconnected.append(client.id)
+        reasons[client.id] = reason
+    }
 
     func hub(_ hub: Hub, didReceive request: Request, exchange: Exchange) { requests.append((request, exchange)) }
 }
@@ -79,3 +85,8 @@ func chunk(_ text: String) -> String { String(text.utf8.count, radix: 16) + "\r\
 
 let streamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/// A plain response as the server writes it.
+func plain(_ status: String, _ body: String, headers: String = "") -> String {
+    "HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+}

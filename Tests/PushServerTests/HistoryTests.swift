@@ -49,9 +49,22 @@ import Testing
         #expect(ids.next(now: 1_700_000_000_000) == "1700000000000-1", "same millisecond: the sequence goes on")
         #expect(ids.next(now: 1_700_000_000_005) == "1700000000005-0", "a new millisecond starts at 0")
         #expect(ids.next(now: 1_699_999_999_000) == "1700000000005-1", "the clock went back: still increasing")
-        let wall = EventIDGenerator.wallClockMilliseconds()
+        let before = EventIDGenerator.wallClockMilliseconds()
         var live = EventIDGenerator()
-        let first = live.next()
-        #expect(Int64(first.split(separator: "-")[0])! >= wall)
+        let first = live.next().split(separator: "-").map { Int64($0)! }
+        let after = EventIDGenerator.wallClockMilliseconds()
+        #expect((before...after).contains(first[0]) && first[1] == 0, "\(first): the wall clock's milliseconds")
+    }
+
+    /// A restarted server's ids are newer than any it gave before.
+    @Test func aNewGeneratorsIdsAreNewerThanTheOldOnes() {
+        var old = EventIDGenerator()
+        let given = (0..<50).map { _ in old.next() }
+        let started = EventIDGenerator.wallClockMilliseconds()
+        while EventIDGenerator.wallClockMilliseconds() == started {}  // a restart takes at least a millisecond
+        var restarted = EventIDGenerator()
+        let key = { (id: String) in id.split(separator: "-").map { Int64($0)! } }
+        let newest = given.map(key).max { $0.lexicographicallyPrecedes($1) }!
+        #expect(newest.lexicographicallyPrecedes(key(restarted.next())))
     }
 }

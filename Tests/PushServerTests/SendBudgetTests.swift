@@ -1,4 +1,5 @@
 import EventStream
+import MetricsTestKit
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -15,7 +16,11 @@ import Testing
     /// hub's outbox (326 MiB with a 1 MiB budget), and `send` never said no.
     @Test func sendingPastTheBudgetDropsTheClientAsSlow() throws {
         let log = LogRecorder()
-        let server = EmbeddedServer(logger: log.logger) { $0.clientBuffer = 4096 }
+        let metrics = TestMetrics()
+        let server = EmbeddedServer(logger: log.logger) {
+            $0.clientBuffer = 4096
+            $0.metrics = metrics
+        }
         let channel = try server.connect()
         _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
         let client = try #require(server.application.connected.first)
@@ -29,6 +34,10 @@ import Testing
         #expect(!channel.isActive, "its stream is dropped")
         #expect(server.state.slowClients.load(ordering: .relaxed) == 1, "counted as a slow client")
         #expect(server.application.disconnected == [client.id], "the application hears it is gone")
+        #expect(server.application.reasons[client.id] == .slow)
+        server.hub.reportMetrics()
+        let slow = metrics.counterTotal(label: "ssescript_clients_disconnected_total", dimensions: [("reason", "slow")])
+        #expect(slow == 1, "counted once in the metrics, as slow")
         let pending = accepted * Self.frameBytes
         #expect(
             log.contains("disconnected slow HTTP/1 client \(client.id) on /sse: \(pending) bytes pending"),
@@ -38,7 +47,8 @@ import Testing
     /// Regression: a slow-client disconnect was counted but logged only at debug level.
     @Test func aClientTooSlowForItsShardIsLoggedWithItsIDAndPath() throws {
         let log = LogRecorder()
-        let server = EmbeddedServer(logger: log.logger)
+        let metrics = TestMetrics()
+        let server = EmbeddedServer(logger: log.logger) { $0.metrics = metrics }
         let channel = try server.connect()
         _ = try server.exchange(channel, "GET /sse?x=1 HTTP/1.1\r\n\r\n")
         let client = try #require(server.application.connected.first)
@@ -47,6 +57,11 @@ import Testing
         server.loop.advanceTime(by: .milliseconds(1100))
         #expect(!channel.isActive)
         #expect(log.contains("notice: disconnected slow HTTP/1 client \(client.id) on /sse: "), "\(log.messages)")
+        server.loop.run()
+        #expect(server.application.reasons[client.id] == .slow)
+        server.hub.reportMetrics()
+        let slow = metrics.counterTotal(label: "ssescript_clients_disconnected_total", dimensions: [("reason", "slow")])
+        #expect(slow == 1, "counted once in the metrics, as slow")
     }
 
     @Test func aClientThatTakesWhatItIsSentIsNotLimitedAcrossHandOvers() throws {

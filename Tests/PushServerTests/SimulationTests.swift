@@ -1,7 +1,6 @@
 import EventStream
-import Testing
-
 @_spi(Simulation) import PushServer
+import Testing
 
 /// The hub and shards with many clients and no sockets: what a client costs
 /// does not depend on how many there are (the benchmarks measure it; these
@@ -25,7 +24,9 @@ import Testing
     @Test func aResumingClientGetsTheHistoryAfterItsID() throws {
         let simulation = ServerSimulation(shardCount: 2)
         simulation.connect(1)
-        for n in 1...5 { _ = try simulation.onHub { try $0.publish(ServerSentEvent(data: "\(n)", id: "\(n)"), to: "/sse") } }
+        for n in 1...5 {
+            _ = try simulation.onHub { try $0.publish(ServerSentEvent(data: "\(n)", id: "\(n)"), to: "/sse") }
+        }
         let before = simulation.delivered.frames
         simulation.connect(1, lastEventID: "2")
         #expect(simulation.delivered.frames - before == 3, "3, 4 and 5")

@@ -11,6 +11,7 @@ final class EventCollector: Sendable {
         let events = Mutex<[OpenAPIRuntime.ServerSentEvent]>([])
         let arrivals = Mutex<[ContinuousClock.Instant]>([])
         let ended = Mutex(false)
+        let opened = Mutex(false)
     }
 
     private let received = Received()
@@ -21,6 +22,7 @@ final class EventCollector: Sendable {
         task = Task {
             do {
                 var stream = try await SSEClient.open(url, headers: headers, client: client)
+                received.opened.withLock { $0 = true }
                 while let event = try await stream.next() {
                     received.events.withLock { $0.append(event) }
                     received.arrivals.withLock { $0.append(.now) }
@@ -39,6 +41,9 @@ final class EventCollector: Sendable {
         let times = received.arrivals.withLock { $0 }
         return zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? .zero
     }
+
+    /// Whether the response head has come (the stream is open).
+    var isOpen: Bool { received.opened.withLock { $0 } }
 
     /// Whether the stream ended (the server closed it or the connection failed).
     var hasEnded: Bool { received.ended.withLock { $0 } }

@@ -79,6 +79,21 @@ final class HeadlessChromium: @unchecked Sendable {  // used by one test at a ti
         session = attached["sessionId"] as? String
     }
 
+    /// Sets the size of the page's window in CSS pixels (before a screenshot).
+    func setViewport(width: Int, height: Int) throws {
+        let metrics: [String: Any] = ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false]
+        _ = try send("Emulation.setDeviceMetricsOverride", metrics, session: session)
+    }
+
+    /// A PNG of the page as it is drawn now (`Page.captureScreenshot`).
+    func screenshot() throws -> Data {
+        let shot = try send("Page.captureScreenshot", ["format": "png"], session: session)
+        guard let base64 = shot["data"] as? String, let png = Data(base64Encoded: base64) else {
+            throw BrowserError("no screenshot")
+        }
+        return png
+    }
+
     /// The value of a JavaScript expression in the page (JSON types).
     func evaluate(_ expression: String) throws -> Any? {
         let result = try send("Runtime.evaluate", ["expression": expression, "returnByValue": true], session: session)

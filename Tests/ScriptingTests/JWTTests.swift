@@ -123,4 +123,25 @@ struct JWTTests {
             #expect(result.status == 0 && result.output == "grace [1, 2]\n", "\(result.errors)")
         }
     }
+
+    /// The first verify with a keys table never seen yields while jwt-kit prepares
+    /// the keys: the client stays pending meanwhile, so the handler can still deny it.
+    @Test func aHandlerThatWaitsForNewKeysCanStillDeny() async throws {
+        let secret = "fresh-" + String(repeating: "s", count: 40) + "\(UInt64.random(in: 0...UInt64.max))"
+        let script = """
+            local keys = { hs256 = "\(secret)" }
+            sse.stream("/private", function(client)
+              local claims, reason = sse.jwt.verify(client.query.token or "", keys)
+              if not claims then return client:deny(401, reason) end
+              client:send("hello " .. claims.sub)
+            end)
+            """
+        try await withLiveServer(script: script) { live in
+            let first = try await SSEClient.fetch(live.url("/private?token=not.a.token"))
+            #expect(first.status == 401 && first.body == "malformed token\n", "the very first request: \(first)")
+            let again = try await SSEClient.fetch(live.url("/private?token=x.y.z"))
+            #expect(again.status == 401)
+        }
+    }
+
 }

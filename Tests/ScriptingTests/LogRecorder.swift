@@ -1,7 +1,8 @@
 import Logging
 import Synchronization
 
-/// Keeps the log lines a server writes, for tests that check what was logged.
+/// Keeps the log lines a server writes, for tests that check what was logged:
+/// `level: message key=value ...`, a multi-line value (a traceback) after it.
 final class LogRecorder: Sendable {
     private let lines = Mutex<[String]>([])
 
@@ -23,7 +24,11 @@ final class LogRecorder: Sendable {
         }
 
         func log(event: LogEvent) {
-            recorder.lines.withLock { $0.append("\(event.level): \(event.message)") }
+            var line = "\(event.level): \(event.message)"
+            for (key, value) in (event.metadata ?? [:]).sorted(by: { $0.key < $1.key }) {
+                line += "\(value)".contains("\n") ? "\n\(value)" : " \(key)=\(value)"
+            }
+            recorder.lines.withLock { $0.append(line) }
         }
     }
 }

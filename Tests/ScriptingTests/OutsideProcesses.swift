@@ -1,8 +1,44 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// Runs a command to its end and returns its exit status and output. A command
+/// still running after `timeout` seconds is killed (`SIGKILL`, by its pid: the
+/// test runner's children may have `SIGTERM` blocked) and recorded as an issue.
+/// Blocking: call it through `onOwnThread` from async code.
+func run(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> (
+    status: Int32, output: String, errors: String
+) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    // Standard error goes to a file, so neither pipe can fill while the other is read.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).err")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    process.standardOutput = output
+    process.standardError = try FileHandle(forWritingTo: errorFile)
+    try process.run()
+    let pid = process.processIdentifier
+    let started = Date()
+    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    watchdog.cancel()
+    if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL,
+        Date().timeIntervalSince(started) >= timeout
+    {
+        Issue.record(
+            "\(executable) \(arguments.prefix(3).joined(separator: " ")) did not end within \(timeout) s; killed")
+    }
+    let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), errors)
+}
 
 /// Python scripts run as clients nobody here wrote (`requests`, `openai`, ...).
 enum Python {

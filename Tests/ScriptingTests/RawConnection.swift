@@ -9,25 +9,31 @@ import Foundation
 final class RawConnection {
     private var socket: Int32
 
-    /// Connects; `receiveBuffer` (bytes) sets a small socket receive buffer, for a
-    /// client that reads slowly or not at all.
-    init(port: Int, receiveBuffer: Int32? = nil) throws {
+    /// Connects to `host` (127.0.0.1 unless a test asks for another loopback
+    /// address); `receiveBuffer` (bytes) sets a small socket receive buffer, for a
+    /// client that reads slowly or not at all. Connecting, each send and each read
+    /// wait at most 5 s: a stalled server fails the test, it does not hang it.
+    init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
+        // On Linux the send timeout bounds a blocking connect too.
+        var sendTimeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard result == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED
             Glibc.close(socket)
-            throw POSIXError(.ECONNREFUSED)
+            throw POSIXError(code)
         }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -72,6 +78,21 @@ final class RawConnection {
             if count <= 0 { break }
             received += buffer[0..<count]
             if let marker, String(decoding: received, as: UTF8.self).contains(marker) { break }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Reads until what was read satisfies `done`, the peer closes, or `seconds` pass.
+    func read(seconds: Double = 5, until done: (String) -> Bool) -> String {
+        var received: [UInt8] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            setReadTimeout(seconds: max(0.01, min(5, deadline.timeIntervalSinceNow)))
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+            if done(String(decoding: received, as: UTF8.self)) { break }
         }
         return String(decoding: received, as: UTF8.self)
     }
@@ -130,6 +151,9 @@ final class RawConnection {
         return false
     }
 }
+
+/// A chunk of a chunked body as it appears on the wire.
+func chunk(_ text: String) -> String { String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n" }
 
 /// Runs blocking work (sockets, waiting on a process) on a thread of its own, so
 /// that it does not hold one of the few threads every async test shares.

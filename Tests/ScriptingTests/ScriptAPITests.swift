@@ -7,33 +7,6 @@ import Testing
 
 @testable import Scripting
 
-/// A script on an `EmbeddedEventLoop`: no sockets, time under the test's control.
-final class EmbeddedScript {
-    let loop = EmbeddedEventLoop()
-    let host: ScriptHost
-
-    init(_ source: String, options: ScriptOptions = ScriptOptions()) throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let server = PushServer(configuration: .init(), group: loop, controlLoop: loop, logger: logger)
-        host = ScriptHost(
-            scriptPath: try TemporaryScript.write(source), options: options, server: server, logger: logger)
-        try host.start()
-    }
-
-    var lua: LuaState { host.vm!.lua }
-
-    /// Runs Lua in the script's VM and returns its first result.
-    func eval(_ source: String) throws -> LuaValue { try lua.run(source, name: "eval").first ?? .nil }
-
-    /// The error message `source` raises, run through `pcall`.
-    func error(_ source: String) throws -> String? {
-        try lua.run("local ok, err = pcall(function() \(source) end); return err", name: "eval").first?.string
-    }
-
-    func advance(_ seconds: Double) { loop.advanceTime(by: .milliseconds(Int64(seconds * 1000))) }
-}
-
 @Suite struct SchedulerTests {
     @Test func dueTimersRunInDeadlineOrderInOneWake() {
         let loop = EmbeddedEventLoop()
@@ -82,8 +55,7 @@ final class EmbeddedScript {
         script.advance(0.01)
         #expect(try script.eval("return ticks") == 1)
         script.advance(1)
-        #expect(try script.eval("return ticks, once") == 3)
-        #expect(try script.eval("return once") == 1)
+        #expect(try script.values("return ticks, once") == [3, 1])
         script.advance(5)
         #expect(try script.eval("return ticks") == 3, "cancelled from inside its own callback")
         #expect(try script.eval("return once") == 1)
@@ -145,7 +117,8 @@ final class EmbeddedScript {
             #expect(message?.hasPrefix("eval:1:") == true, "the error points at the script's line")
         }
         #expect(
-            try script.eval(#"return sse.publish("/t", { data = { 1, 2 }, event = 5, id = 7, retry = 3000 })"#) == 0)
+            try script.values(#"return sse.publish("/t", { data = { 1, 2 }, event = 5, id = 7, retry = 3000 })"#)
+                == [0], "every field valid, and nobody subscribed: one result, 0")
     }
 
     @Test func declarationsAreChecked() throws {
@@ -164,7 +137,7 @@ final class EmbeddedScript {
         let script = try EmbeddedScript("")
         #expect(try script.eval("return require('sse') == sse and sse.json.encode({1}) == '[1]'") == true)
         #expect(try script.eval("local t = sse.now(); return math.type(t) == 'float' and t > 1.7e9") == true)
-        #expect(try script.eval("return sse.clients(), sse.clients('/none')") == 0)
+        #expect(try script.values("return sse.clients(), sse.clients('/none')") == [0, 0])
     }
 
     @Test func aReloadBeforeTheScriptStartedDoesNothing() throws {
@@ -179,11 +152,26 @@ final class EmbeddedScript {
         #expect(host.reload(because: "SIGHUP"))
     }
 
+    /// What `--sandbox` leaves a script, name by name (README, Safety).
     @Test func sandboxKeepsSseAndJsonButNotTheSystem() throws {
         var options = ScriptOptions()
         options.sandbox = true
         let script = try EmbeddedScript("sse.stream('/s')", options: options)
-        #expect(try script.eval("return type(io), type(os.exit), type(require), sse.json.encode({ a = 1 })") == "nil")
+        let expected: [(String, String)] = [
+            ("string", "table"), ("table", "table"), ("math", "table"), ("utf8", "table"), ("coroutine", "table"),
+            ("sse", "table"), ("sse.json", "table"), ("load", "function"), ("pcall", "function"),
+            ("os.time", "function"), ("os.date", "function"), ("os.clock", "function"), ("os.difftime", "function"),
+            ("io", "nil"), ("require", "nil"), ("debug", "nil"), ("package", "nil"), ("dofile", "nil"),
+            ("loadfile", "nil"), ("os.exit", "nil"), ("os.execute", "nil"), ("os.getenv", "nil"),
+            ("os.remove", "nil"), ("os.rename", "nil"), ("os.tmpname", "nil"), ("os.setlocale", "nil"),
+        ]
+        for (name, type) in expected {
+            #expect(try script.eval("return type(\(name))") == LuaValue(stringLiteral: type), "\(name)")
+        }
         #expect(try script.eval("return sse.json.encode({ a = 1 })") == #"{"a":1}"#)
+        #expect(try script.eval("return load('return 1 + 1')()") == 2, "text chunks load")
+        #expect(
+            try script.values("return load(string.dump(function() return 1 end))")
+                == [nil, "attempt to load a binary chunk (mode is 't')"], "binary chunks do not")
     }
 }

@@ -93,7 +93,7 @@ import Testing
         #expect(overHTTP1 == 6, "six connections per origin, the other fourteen wait")
     }
 
-    /// The demo page works over https (HTTP/2) as it does in clear.
+    /// The console works over https (HTTP/2) as it does in clear.
     @Test(.enabled(if: HeadlessChromium.isInstalled, "needs Debian's chromium"))
     func theDemoPageStreamsOverHTTPS() async throws {
         let script = #"sse.stream("/sse", function(client) client:send{ event = "hello", data = client.protocol } end)"#
@@ -101,7 +101,7 @@ import Testing
             let browser = try HeadlessChromium(ignoringCertificateErrors: true)
             try browser.open(live.url("/"))
             let row = try await browser.waitFor(
-                "[...document.querySelectorAll('#events tr')].map((row) => row.textContent).find((row) => row.includes('hello'))",
+                "[...document.querySelectorAll('.events tr')].map((row) => row.textContent).find((row) => row.includes('hello'))",
                 seconds: 15)
             #expect((row as? String)?.contains("h2") == true, "\(row)")
         }
