@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TLSIdentity", targets: ["TLSIdentity"]),
         .library(name: "WebTokens", targets: ["WebTokens"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Observability", targets: ["Observability"]),
         .executable(name: "redis-incr-bench", targets: ["RedisIncrBench"]),
         .library(name: "FeedClient", targets: ["FeedClient"]),
@@ -79,7 +80,8 @@ let package = Package(
         .target(
             name: "Scripting",
             dependencies: [
-                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "FeedClient",
+                "LuaRuntime", "PushServer", "EventStream", "TLSIdentity", "WebTokens", "FeedClient", "Cluster",
+                "RedisClient",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "ssescript",
             dependencies: [
-                "Scripting", "PushServer", "Observability", "FeedClient", "LuaRuntime",
+                "Scripting", "PushServer", "Observability", "FeedClient", "LuaRuntime", "Cluster", "RedisClient",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -165,6 +167,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
+        // Several instances as one (issue 11): topics, histories and timers shared through Redis.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "PushServer", "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
         ),
@@ -227,6 +239,7 @@ let package = Package(
             dependencies: [
                 // ssescript: ReadmeTests parse the README's command lines with its own parser.
                 "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "ssescript", "Observability",
+                "Cluster", "RedisClient",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -237,6 +250,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster", "PushServer",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -22,8 +22,9 @@ extension Hub {
         labelPaths(streams.keys)
     }
 
-    /// How many events with an id `topic` keeps.
-    func historyCapacity(of topic: String) -> Int {
+    /// How many events with an id `topic` keeps (a broker reads that many back from
+    /// the cluster when the topic's first subscriber comes).
+    public func historyCapacity(of topic: String) -> Int {
         topicOptions[topic]?.history ?? configuration.history
     }
 

@@ -70,6 +70,7 @@ extension ScriptVM {
         stack.push(json)
         stack.rawSet(module, "json")
         installJWT(in: module)
+        installRedis(in: module)
         installMetrics(in: module)
         installReplay(in: module)
 
@@ -277,7 +278,9 @@ extension ScriptVM {
     func timer(_ stack: LuaStack, repeating: Bool) throws -> LuaReturn {
         let delay = try seconds(stack, 1, allowZero: !repeating)
         try stack.checkFunction(2)
-        let timer = timers.add(stack.function(at: 2)!, after: delay, repeating: repeating)
+        let everyInstance = try timerRunsOnEveryInstance(stack, options: 3)
+        let timer = timers.add(
+            stack.function(at: 2)!, after: delay, repeating: repeating, everyInstance: everyInstance)
         stack.pushUserdata(id: timer.id, metatable: ScriptTimers.metatable)
         stack.pushValue(at: -1)
         timer.object = stack.reference()

@@ -1,3 +1,4 @@
+public import Cluster
 import CoreMetrics
 public import Logging
 public import LuaRuntime
@@ -14,6 +15,8 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     public let scriptPath: String
     public let options: ScriptOptions
     public let server: PushServer
+    /// The cluster this instance is part of (`--redis`), or nil.
+    public let cluster: ClusterNode?
     public var loop: EventLoop { server.hub.loop }
     let logger: Logger
     let errors: ErrorLog
@@ -29,10 +32,14 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
     /// How the last reload went, for the demo page's live view; nil before the first.
     private(set) var lastReload: ReloadReport?
 
-    public init(scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, logger: Logger) {
+    public init(
+        scriptPath: String, options: ScriptOptions = ScriptOptions(), server: PushServer, cluster: ClusterNode? = nil,
+        logger: Logger
+    ) {
         self.scriptPath = scriptPath
         self.options = options
         self.server = server
+        self.cluster = cluster
         self.logger = consoleLog.logger(forwardingTo: logger)
         runtimeMetrics = ScriptRuntimeMetrics(factory: server.configuration.metrics)
         scriptMetrics = ScriptMetricRegistry(factory: server.configuration.metrics, logger: self.logger)
@@ -143,6 +150,7 @@ public final class ScriptHost: PushApplication, @unchecked Sendable {  // confin
         let reporting = ScriptVM.Reporting(
             logger: logger, errors: errors, runtime: runtimeMetrics, scriptMetrics: scriptMetrics)
         let vm = try ScriptVM(scriptPath: scriptPath, options: options, hub: server.hub, reporting: reporting)
+        vm.cluster = cluster
         vm.restore(state: state)
         let serve: () -> Void = { [weak self, unowned vm] in self?.publishRoutes(of: vm) }
         if servingWhileLoading { vm.routesChanged = serve }

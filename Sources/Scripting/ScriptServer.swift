@@ -1,3 +1,4 @@
+public import Cluster
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public final class ScriptServer: Sendable {
         public var watch = true
         /// Serve over TLS (with HTTP/2 by ALPN) with this certificate. Default: in clear.
         public var tls: TLSSource?
+        /// Run as one instance of a cluster sharing this Redis (`--redis`). Default: alone.
+        public var cluster: ClusterNode.Configuration?
 
         public init() {}
     }
@@ -29,6 +32,8 @@ public final class ScriptServer: Sendable {
     public let configuration: Configuration
     public let server: PushServer
     public let host: ScriptHost
+    /// This instance's part in a cluster (Redis links, broker, timer lease), with `--redis`.
+    public let cluster: ClusterNode?
     /// The TLS certificate new connections get, when serving over TLS.
     public let certificates: CertificateStore?
     private let logger: Logger
@@ -88,11 +93,17 @@ public final class ScriptServer: Sendable {
         scripts = configuration.ioThreads == 0 ? io : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         server = PushServer(
             configuration: serverConfiguration, group: io, controlLoop: scripts.next(), logger: logger)
-        host = ScriptHost(scriptPath: scriptPath, options: configuration.script, server: server, logger: logger)
+        let hub = server.hub
+        let cluster = configuration.cluster.map { ClusterNode(configuration: $0, hub: hub, logger: logger) }
+        self.cluster = cluster
+        host = ScriptHost(
+            scriptPath: scriptPath, options: configuration.script, server: server, cluster: cluster, logger: logger)
     }
 
-    /// Loads the script and runs its top level; throws its error (`clock.lua:12: ...`).
+    /// Connects to the cluster's Redis (if any), then loads the script and runs its
+    /// top level; throws its error (`clock.lua:12: ...`).
     public func load() async throws {
+        await cluster?.start()
         let host = self.host
         try await loop.submit { try host.start() }.get()
     }
@@ -181,6 +192,8 @@ public final class ScriptServer: Sendable {
         await server.stopAccepting()
         let host = self.host
         try? await loop.submit { host.runStopHook() }.get()
+        await cluster?.releaseLease()  // from now on another instance runs the timers
+        await cluster?.drain()  // on_stop's events come back from Redis before the streams end
         await server.stop()
         try? await loop.submit { host.stop(runningHooks: false) }.get()
         await shutdownLoops()
@@ -199,6 +212,7 @@ public final class ScriptServer: Sendable {
     /// Shuts the loops down without a graceful stop (nothing was served).
     public func shutdownLoops() async {
         phaseValue.store(Phase.stopping.rawValue, ordering: .relaxed)
+        await cluster?.stop()
         try? await io.shutdownGracefully()
         if scripts !== io { try? await scripts.shutdownGracefully() }
     }

@@ -7,17 +7,21 @@ final class ScriptTimer {
     let function: LuaFunction
     /// Nil for `sse.after` (fires once).
     let interval: TimeAmount?
+    /// Runs on every instance of a cluster, not only on the one holding the timer lease.
+    let everyInstance: Bool
     fileprivate var deadline: NIODeadline
     fileprivate var scheduled: Scheduler.Timer?
     /// The handle's userdata, anchored while the timer is live.
     var object: LuaReference?
     private(set) var isCancelled = false
 
-    fileprivate init(id: Int, function: LuaFunction, interval: TimeAmount?, deadline: NIODeadline) {
+    fileprivate init(id: Int, function: LuaFunction, interval: TimeAmount?, deadline: NIODeadline, everyInstance: Bool)
+    {
         self.id = id
         self.function = function
         self.interval = interval
         self.deadline = deadline
+        self.everyInstance = everyInstance
     }
 
     fileprivate func cancel() {
@@ -33,7 +37,9 @@ extension ScriptTimer: Sendable {}
 
 /// The script's `sse.every` and `sse.after` timers: each fires on the scheduler
 /// and runs its callback as a task. Repeating timers keep a fixed schedule: ticks
-/// do not drift, and ticks missed while the loop was busy are skipped.
+/// do not drift, and ticks missed while the loop was busy are skipped. In a cluster,
+/// a tick of a timer that is not `everyInstance` runs only while this instance holds
+/// the timer lease (`runsClusterTimers`); elsewhere it is skipped, on the same schedule.
 final class ScriptTimers {
     static let metatable = "ssescript.timer"
 
@@ -42,6 +48,8 @@ final class ScriptTimers {
     private let lua: LuaState
     private var timers: [Int: ScriptTimer] = [:]
     private var nextID = 1
+    /// Whether this instance runs the cluster's timers now (always, on its own).
+    var runsClusterTimers: () -> Bool = { true }
 
     init(scheduler: Scheduler, runner: TaskRunner, lua: LuaState) {
         self.scheduler = scheduler
@@ -54,9 +62,12 @@ final class ScriptTimers {
     /// How many timers are running.
     var count: Int { timers.count }
 
-    func add(_ function: LuaFunction, after delay: TimeAmount, repeating: Bool) -> ScriptTimer {
+    func add(_ function: LuaFunction, after delay: TimeAmount, repeating: Bool, everyInstance: Bool = true)
+        -> ScriptTimer
+    {
         let timer = ScriptTimer(
-            id: nextID, function: function, interval: repeating ? delay : nil, deadline: scheduler.now + delay)
+            id: nextID, function: function, interval: repeating ? delay : nil, deadline: scheduler.now + delay,
+            everyInstance: everyInstance)
         nextID += 1
         timers[timer.id] = timer
         arm(timer)
@@ -89,6 +100,7 @@ final class ScriptTimers {
         } else {
             cancel(timer)
         }
+        guard timer.everyInstance || runsClusterTimers() else { return }
         let task = ScriptTask(LuaCoroutine(timer.function, in: lua), purpose: .timer(timer))
         object?.push(onto: task.coroutine.stack)
         runner.start(task, argumentCount: object == nil ? 0 : 1)

@@ -1,3 +1,4 @@
+import Cluster
 import Logging
 import LuaRuntime
 import NIOCore
@@ -42,6 +43,8 @@ final class ScriptVM {
     var jsonNull: LuaValue = .nil
     /// Called when the declared routes change after loading.
     var routesChanged: (() -> Void)?
+    /// The cluster this instance is part of (`--redis`): `sse.redis`, the timer lease.
+    var cluster: ClusterNode?
 
     /// What the VM reports to, from its host: its errors, its metrics and the script's own.
     struct Reporting {
@@ -72,6 +75,7 @@ final class ScriptVM {
         runner = TaskRunner(lua: lua, scheduler: scheduler, resumeTimer: reporting.runtime.resume)
         timers = ScriptTimers(scheduler: scheduler, runner: runner, lua: lua)
         runner.outcomes = self
+        timers.runsClusterTimers = { [weak self] in self?.cluster?.lease.isHeld ?? true }
         try installModule()
     }
 

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Cluster
 import Logging
 import LuaRuntime
 import NIOCore
 import Observability
 import PushServer
+import RedisClient
 import Scripting
 
 #if canImport(Glibc)
@@ -15,6 +17,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a script and serve its streams.")
 
     @OptionGroup var script: ScriptOptionGroup
+
+    @OptionGroup var cluster: ClusterOptionGroup
 
     @OptionGroup var observability: ObservabilityOptions
 
@@ -139,6 +143,7 @@ struct Serve: AsyncParsableCommand {
         configuration.script = script.scriptOptions
         if let ioThreads { configuration.ioThreads = ioThreads }
         configuration.watch = !noWatch
+        configuration.cluster = cluster.configuration(port: port)
         if let tlsCert, let tlsKey {
             configuration.tls = .files(certificate: tlsCert, key: tlsKey)
         } else if tlsSelfSigned {
@@ -175,6 +180,9 @@ struct Serve: AsyncParsableCommand {
             logger.info("TLS certificate \(origin): SHA-256 \(fingerprint)")
         }
         logger.info("serving \(script.script); demo page at \(server.url("/", port: port))")
+        if let cluster = server.configuration.cluster {
+            logger.info("instance \(cluster.node) of the cluster on \(cluster.redis.url)")
+        }
 
         await stopSignals.first()
         // Graceful stop: no new connections, the script's on_stop (its last events

@@ -1,13 +1,16 @@
+import Cluster
 import Foundation
 import Logging
 import PushServer
 import Scripting
+import Synchronization
 
 /// A real server on 127.0.0.1 (a free port) running one script, for one test:
 /// the same `ScriptServer` that `ssescript serve` runs.
 final class LiveServer: Sendable {
     let scriptServer: ScriptServer
     let port: Int
+    private let stopped = Atomic(false)
     var server: PushServer { scriptServer.server }
     var host: ScriptHost { scriptServer.host }
     var scriptPath: String { scriptServer.scriptPath }
@@ -26,6 +29,7 @@ final class LiveServer: Sendable {
         options: ScriptOptions = ScriptOptions(),
         logger: Logger? = nil,
         tls: TLSSource? = nil,
+        cluster: ClusterNode.Configuration? = nil,
         configure: (inout PushServer.Configuration) -> Void = { _ in }
     ) async throws -> LiveServer {
         let path: String
@@ -42,6 +46,7 @@ final class LiveServer: Sendable {
         configuration.ioThreads = 2
         configuration.watch = false
         configuration.tls = tls
+        configuration.cluster = cluster
         let server = try ScriptServer(
             scriptPath: path, configuration: configuration, logger: logger ?? Self.quietLogger)
         do {
@@ -59,7 +64,9 @@ final class LiveServer: Sendable {
         return logger
     }
 
+    /// Stops it (once: a stopped server's loops are gone, and stopping again would wait forever).
     func stop() async throws {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         await scriptServer.stop()
     }
 

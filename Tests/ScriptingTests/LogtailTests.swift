@@ -53,6 +53,7 @@ extension Live {
             try await waitUntil { resumed.events.count >= 3 }
             #expect(resumed.data == ["two", "three", "four"])
             #expect(resumed.events.map(\.id) == ["18", "24", "29"])
+            try await waitUntil { follower.events.count >= 4 }  // another connection: it may come a moment later
             #expect(follower.data.last == "four", "and the first client got it live")
 
             // Truncated (as logrotate's copytruncate does): from its start again.

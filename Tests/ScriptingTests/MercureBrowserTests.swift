@@ -61,7 +61,9 @@ extension Live {
             let cases = MercureTests.cases
             let browser = try HeadlessChromium()
             try browser.open(hub.base + "/conformance")  // any page of the hub's origin (this one a 404)
-            _ = try await browser.waitFor("document.readyState === 'complete'")
+            // The new page is about:blank (complete) until the navigation commits.
+            _ = try await browser.waitFor(
+                "location.href.startsWith('\(hub.base)') && document.readyState === 'complete'")
             _ = try browser.evaluate(try Self.page(cases))
             let results = try #require(
                 try await browser.waitFor("window.results", seconds: 45) as? [[String: Any]])

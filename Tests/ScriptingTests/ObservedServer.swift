@@ -1,3 +1,4 @@
+import Cluster
 import Observability
 import PushServer
 import Scripting
@@ -20,12 +21,12 @@ struct ObservedServer {
 /// Runs `body` against an observed server running `script`, then stops both
 /// listeners (the server first, unless `body` stopped it).
 func withObservedServer<T>(
-    script: String, options: ScriptOptions = ScriptOptions(),
+    script: String, options: ScriptOptions = ScriptOptions(), cluster: ClusterNode.Configuration? = nil,
     configure: (inout PushServer.Configuration) -> Void = { _ in },
     _ body: (ObservedServer) async throws -> T
 ) async throws -> T {
     let exporter = PrometheusExporter()
-    let live = try await LiveServer.start(script: script, options: options) {
+    let live = try await LiveServer.start(script: script, options: options, cluster: cluster) {
         $0.metrics = exporter
         configure(&$0)
     }

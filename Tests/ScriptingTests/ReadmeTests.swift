@@ -10,7 +10,8 @@ extension Live {
     /// those marked `serve PATH` are served and read,
     /// fragments name functions that exist, shell lines and transcripts name commands
     /// that exist with options that parse (ssescript's own parser), the synopsis names
-    /// only real options, JavaScript parses in Chromium and Python compiles. A block
+    /// only real options, JavaScript parses in Chromium, Python compiles and nginx
+    /// configurations pass `nginx -t` (ReadmeNginxTests.swift). A block
     /// that is none of these fails the first test: nothing is skipped unsaid.
     @Suite(.timeLimit(.minutes(2))) struct ReadmeTests {
         static let blocks = ReadmeBlock.all(
@@ -33,7 +34,7 @@ extension Live {
                     known =
                         block.marker == nil || block.marker == "fragment" || Self.servedMarker(block) != nil
                         || Self.environment(block) != nil
-                case "sh", "js", "python": known = block.marker == nil
+                case "sh", "js", "python", "nginx": known = block.marker == nil
                 case "": known = ["transcript", "synopsis", "output"].contains(block.marker)
                 default: known = false
                 }

@@ -25,17 +25,21 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     private var pending: [UInt8] = []
     private var outputEnded = false
 
-    /// Runs `ssescript` with `arguments`, and `environment` added to this process's;
-    /// with `descriptors`, under that soft and hard `RLIMIT_NOFILE` (through
-    /// `prlimit`, which execs it: the same pid).
-    init(_ arguments: [String], environment: [String: String] = [:], descriptors: Int? = nil) throws {
+    /// Runs `executable` (`ssescript` as `swift test` built it, unless told) with
+    /// `arguments`, and `environment` added to this process's; with `descriptors`,
+    /// under that soft and hard `RLIMIT_NOFILE` (through `prlimit`, which execs it:
+    /// the same pid).
+    init(
+        _ arguments: [String], environment: [String: String] = [:], executable: String = RunningBinary.path,
+        descriptors: Int? = nil
+    ) throws {
         errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         if let descriptors {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(descriptors):\(descriptors)", Self.path] + arguments
+            process.arguments = ["--nofile=\(descriptors):\(descriptors)", executable] + arguments
         } else {
-            process.executableURL = URL(fileURLWithPath: Self.path)
+            process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
         if !environment.isEmpty {
