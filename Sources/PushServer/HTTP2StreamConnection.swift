@@ -206,9 +206,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
-        let stream = machine.hubHoldsStream ? request.id : nil
+        // The hub hears why first: closing may tell it the connection went (as its peer's doing).
+        if machine.hubHoldsStream, let stream = request.id { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         perform(machine.shutdown())
-        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -57,6 +57,22 @@ import Testing
         }
         #expect(!idle.isActive)
     }
+
+    /// A stream still pending (the application has not opened it) when the server
+    /// stops goes as `shutdown`: its connection closing does not make it the peer's doing.
+    @Test func aPendingClientAtShutdownGoesAsShutdown() throws {
+        let server = EmbeddedServer()
+        server.application.onConnect = { _, client in client.isHeldPending = true }
+        let channel = try server.connect()
+        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+        let client = try #require(server.application.connected.first)
+        let shard = server.shard
+        let closed = server.loop.flatSubmit { shard.closeAll() }
+        server.loop.run()
+        #expect(throws: Never.self) { try closed.wait() }
+        #expect(!channel.isActive)
+        #expect(server.application.reasons[client.id] == .shutdown, "\(server.application.reasons)")
+    }
 }
 
 /// Connections past what the descriptors leave room for are answered and closed.
