@@ -19,7 +19,17 @@ PY_MODULES := requests openai h2 jwt cryptography sseclient prometheus_client
 comma := ,
 space := $(empty) $(empty)
 
-.PHONY: serve serve-tls test bench build release deps test-deps
+# Fuzzing (Fuzz/README.md): `make test` runs each libFuzzer target for FUZZ_SMOKE
+# seconds from its committed seeds; `make fuzz` builds every module instrumented
+# (in .build/fuzz) and runs each for FUZZ_SECONDS, keeping its corpus there.
+FUZZ_TARGETS ?= FuzzEventStream FuzzEventRoundTrip FuzzHTTPRequest FuzzLuaValues
+FUZZ_SMOKE ?= 5
+FUZZ_SECONDS ?= 600
+# `make soak`: SOAK_CLIENTS clients for SOAK_SECONDS against the release build.
+SOAK_CLIENTS ?= 2000
+SOAK_SECONDS ?= 60
+
+.PHONY: serve serve-tls test bench build release deps test-deps fuzz soak
 
 # Installs the Debian packages in $(1) that are missing (one apt-get update first).
 define apt_install
@@ -63,9 +73,27 @@ serve-tls: release
 # cluster's suites took 108 s here). The cluster's load test (2 instances x 5,000
 # clients through Redis) runs release builds of ssescript in processes of their own,
 # servers and clients (`ssescript bench`), as deployed: the release build comes
-# first (from cold, it adds minutes, not tens).
+# first (from cold, it adds minutes, not tens). Then each fuzz target for
+# FUZZ_SMOKE seconds: `swift test` has built them (instrumented in themselves only,
+# see Package.swift); building and running the four took 8 s and 25 s here.
 test: test-deps release
 	$(SWIFT) test --no-parallel
+	for target in $(FUZZ_TARGETS); do $(SWIFT) build --product $$target || exit 1; done
+	rm -rf .build/fuzz-smoke
+	FUZZ_FLAGS=-seed=1 Fuzz/run.sh .build/debug $(FUZZ_SMOKE) .build/fuzz-smoke/corpus .build/fuzz-smoke/findings $(FUZZ_TARGETS)
+
+fuzz: deps
+	for target in $(FUZZ_TARGETS); do \
+		$(SWIFT) build --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer --product $$target || exit 1; \
+	done
+	Fuzz/run.sh .build/fuzz/debug $(FUZZ_SECONDS) .build/fuzz/corpus .build/fuzz/findings $(FUZZ_TARGETS)
+
+# Thousands of clients coming and going, reloads, a slow reader (Sources/Soak); not part of `make test`.
+soak: deps
+	$(SWIFT) build -c release --product ssescript
+	$(SWIFT) build -c release --product Soak
+	.build/release/Soak --server .build/release/ssescript --script scripts/soak.lua \
+		--clients $(SOAK_CLIENTS) --seconds $(SOAK_SECONDS)
 
 # The hub and shard bookkeeping with 1,000 to 1,000,000 simulated clients
 # (Benchmarks/, package-benchmark); fails when a threshold checked in there is

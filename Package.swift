@@ -190,6 +190,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `make soak`: churning clients, reloads and a slow reader against `ssescript serve`.
+        .executableTarget(
+            name: "Soak",
+            dependencies: [
+                "EventStream",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime"]),
         .testTarget(
             name: "EventStreamTests",
@@ -292,3 +303,26 @@ let package = Package(
 for target in package.targets where target.type == .regular || target.type == .executable {
     target.swiftSettings = upcoming
 }
+
+// libFuzzer targets (Fuzz/README.md): the event-stream parser, the encoder against
+// the parser, a connection's request path, Lua values crossing the bridge. Built
+// with every build, coverage-instrumented in themselves only, for the short runs of
+// `make test`; `make fuzz` builds them with every module instrumented, for long runs.
+let fuzzing: [SwiftSetting] = upcoming + [.unsafeFlags(["-sanitize=fuzzer"])]
+let fuzzerLink: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
+package.targets += [
+    .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+    .executableTarget(
+        name: "FuzzEventStream", dependencies: ["CFuzzerDriver", "EventStream"], path: "Fuzz/EventStreamParser",
+        swiftSettings: fuzzing, linkerSettings: fuzzerLink),
+    .executableTarget(
+        name: "FuzzEventRoundTrip",
+        dependencies: ["CFuzzerDriver", "EventStream", .product(name: "NIOCore", package: "swift-nio")],
+        path: "Fuzz/EventRoundTrip", swiftSettings: fuzzing, linkerSettings: fuzzerLink),
+    .executableTarget(
+        name: "FuzzHTTPRequest", dependencies: ["CFuzzerDriver", "PushServer"], path: "Fuzz/HTTPRequest",
+        swiftSettings: fuzzing, linkerSettings: fuzzerLink),
+    .executableTarget(
+        name: "FuzzLuaValues", dependencies: ["CFuzzerDriver", "LuaRuntime"], path: "Fuzz/LuaValues",
+        swiftSettings: fuzzing, linkerSettings: fuzzerLink),
+]

@@ -112,6 +112,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
 void cluashim_enable_budget(lua_State *L) {
     cluashim_getvm(L)->budget_enabled = 1;
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
+    cluashim_install_budget_guards(L);
 }
 
 void cluashim_arm_budget(lua_State *L, int64_t budget_ns) {
@@ -122,8 +123,10 @@ void cluashim_arm_budget(lua_State *L, int64_t budget_ns) {
     vm->cpu_start_ns = -1;  // counted from the hook's first look
 
     // Threads inherit the hook with its count; only an expiry shortens a thread's
-    // count, so only then does it need setting back (lua_sethook is not free).
-    if (lua_gethookcount(L) != BUDGET_HOOK_COUNT) {
+    // count, so only then does it need setting back (lua_sethook is not free). A
+    // script cannot replace the hook (guards.c), but a C module could have.
+    if (lua_gethookcount(L) != BUDGET_HOOK_COUNT || lua_gethook(L) != budget_hook ||
+        lua_gethookmask(L) != LUA_MASKCOUNT) {
         lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_HOOK_COUNT);
     }
 }
@@ -164,13 +167,31 @@ static int shim_xpcall(lua_State *L) {
     return finishpcall(L, status, 2);
 }
 
+// coroutine.resume (upvalue 1), re-raising in the resumer a stop that ended the coroutine.
+static int shim_resume(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    if (cluashim_getvm(L)->expired && !lua_toboolean(L, 1)) {
+        lua_settop(L, 2);
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
 void cluashim_install_pcall(lua_State *L) {
     lua_pushglobaltable(L);
     lua_pushcfunction(L, shim_pcall);
     lua_setfield(L, -2, "pcall");
     lua_pushcfunction(L, shim_xpcall);
     lua_setfield(L, -2, "xpcall");
-    lua_pop(L, 1);
+    int top = lua_gettop(L);
+    if (lua_getfield(L, -1, LUA_COLIBNAME) == LUA_TTABLE && lua_getfield(L, -1, "resume") == LUA_TFUNCTION) {
+        lua_pushcclosure(L, shim_resume, 1);
+        lua_setfield(L, -2, "resume");
+    }
+    lua_settop(L, top - 1);
 }
 
 // MARK: - Errors and tracebacks

@@ -11,6 +11,11 @@ public struct LuaStack {
 
     public init(_ L: OpaquePointer) { self.L = L }
 
+    /// How deep tables nest when copied into Swift (`value(at:)`): deeper ones are
+    /// copied as nil, as a cycle is. The copy recurses once per level, on the
+    /// thread's stack; JSON encoders stop at about this depth too (cjson: 1,000).
+    public static let maxTableDepth = 200
+
     /// The `LuaState` this thread belongs to.
     public var state: LuaState {
         Unmanaged<LuaState>.fromOpaque(cluashim_getvm(L).pointee.owner).takeUnretainedValue()
@@ -68,7 +73,7 @@ public struct LuaStack {
     }
 
     /// A copy of the value at `index`. Tables are copied deeply; a table met again
-    /// inside itself (a cycle) is copied as `nil`.
+    /// inside itself (a cycle), or nested deeper than `maxTableDepth`, is copied as `nil`.
     public func value(at index: Int32) -> LuaValue {
         var path: Set<UnsafeRawPointer> = []
         return value(at: absolute(index), path: &path)
@@ -98,7 +103,9 @@ public struct LuaStack {
     }
 
     private func table(at index: Int32, path: inout Set<UnsafeRawPointer>) -> LuaValue {
-        guard let identity = lua_topointer(L, index), reserve(4), path.insert(identity).inserted else {
+        guard path.count < Self.maxTableDepth, let identity = lua_topointer(L, index), reserve(4),
+            path.insert(identity).inserted
+        else {
             return .nil
         }
         defer { path.remove(identity) }
@@ -152,8 +159,13 @@ public struct LuaStack {
     /// Pushes a copy of the value at `index`.
     public func pushValue(at index: Int32) { lua_pushvalue(L, index) }
 
-    /// Pushes `value`. Table entries whose key is nil or NaN are skipped (Lua refuses them).
+    /// Pushes `value`. Table entries whose key is nil or NaN are skipped (Lua refuses
+    /// them); tables nested deeper than `maxTableDepth` are pushed as nil.
     public func push(_ value: LuaValue) {
+        push(value, depth: 0)
+    }
+
+    private func push(_ value: LuaValue, depth: Int) {
         switch value {
         case .nil: pushNil()
         case .boolean(let b): push(b)
@@ -168,10 +180,10 @@ public struct LuaStack {
             case .lua(let reference): reference.push(onto: self)
             }
         case .table(let table):
-            guard reserve(3) else { return pushNil() }
+            guard depth < Self.maxTableDepth, reserve(3) else { return pushNil() }
             lua_createtable(L, Int32(clamping: table.array.count), Int32(clamping: table.fields.count))
             for (i, element) in table.array.enumerated() {
-                push(element)
+                push(element, depth: depth + 1)
                 lua_rawseti(L, -2, lua_Integer(i + 1))
             }
             for (key, element) in table.fields {
@@ -180,8 +192,8 @@ public struct LuaStack {
                 case .number(let d) where d.isNaN: continue
                 default: break
                 }
-                push(key)
-                push(element)
+                push(key, depth: depth + 1)
+                push(element, depth: depth + 1)
                 lua_rawset(L, -3)
             }
         }

@@ -20,6 +20,8 @@ public final class Client {
     /// The topics it receives, its path among them once open.
     public internal(set) var topics: Set<String> = []
     let shard: Int
+    /// Bytes `send` queued for it since the hub last handed its outbox to the I/O loops.
+    var unflushedBytes = 0
 
     init(id: Int, request: Request, shard: Int) {
         self.id = id

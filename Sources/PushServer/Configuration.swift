@@ -23,6 +23,12 @@ extension PushServer {
         /// Events with an id kept per topic for clients that resume with
         /// `Last-Event-ID`, unless the stream says otherwise. Default 100.
         public var history: Int = 100
+        /// How long a topic's history is kept once nobody subscribes and nothing is
+        /// published to it, unless its stream says otherwise (`history_ttl`). Default 10 minutes.
+        public var historyTTL: TimeAmount = .minutes(10)
+        /// Most topic histories kept at once (`--max-topics`); past it, the least
+        /// recently used is dropped, with a warning. Default 100,000.
+        public var maxTopics = 100_000
         /// Which pages from other origins may read streams and responses. Default:
         /// pages from this machine (`CORSPolicy.loopback`).
         public var cors: CORSPolicy = .loopback
@@ -30,8 +36,14 @@ extension PushServer {
         public var maxBody: Int = 1 << 20
         /// Largest request head accepted (`431` past it). Default 16 KiB.
         public var maxHead: Int = 16 << 10
-        /// Most streams open at once (`503` past it). Default 100,000.
-        public var maxClients: Int = 100_000
+        /// Most streams open at once (`503` past it). Default (nil): as many as the
+        /// process's descriptors leave room for when the server starts
+        /// (`DescriptorLimit.connectionCapacity`).
+        public var maxClients: Int?
+        /// Most connections open at once; past it a connection is answered `503` and
+        /// closed (over TLS, just closed). Default (nil): what the descriptors leave
+        /// room for when the server starts, so `accept` never runs out of them.
+        public var maxConnections: Int?
         /// A connection that has not completed a request in this time is closed
         /// (slow-loris); also the keep-alive idle limit. Default 30 s.
         public var requestTimeout: TimeAmount = .seconds(30)

@@ -7,13 +7,20 @@ import NIOTLS
 /// How a new connection's pipeline is built, per transport: over TLS, ALPN picks
 /// `h2` or `http/1.1`; in clear, HTTP/1.1 unless the client opens with the
 /// HTTP/2 preface (prior knowledge, `h2c`). Called on the channel's loop.
+///
+/// A connection past what the descriptors leave room for is answered `503` in
+/// clear (its first request is read, as HTTP/1) and closed; over TLS it is closed
+/// at once, before a handshake it would not be worth.
 enum ConnectionPipeline {
     static func configure(_ channel: Channel, shard: Shard, state: ServerState) throws {
         shard.tally.accepted += 1
         let pipeline = channel.pipeline.syncOperations
+        let admitted = state.admitConnection(channel)
         guard let tls = state.configuration.tls else {
+            guard admitted else { return try addHTTP1(to: channel, shard: shard, state: state, refusing: true) }
             return try pipeline.addHandler(PriorKnowledgeSniffer(shard: shard, state: state))
         }
+        guard admitted else { return channel.close(promise: nil) }
         try pipeline.addHandler(NIOSSLServerHandler(context: tls()))
         let negotiating = ApplicationProtocolNegotiationHandler { result, channel in
             channel.eventLoop.makeCompletedFuture {
@@ -35,15 +42,16 @@ enum ConnectionPipeline {
         channel.closeFuture.whenComplete { _ in timeout.cancel() }
     }
 
-    /// NIO's request decoder (with the head-size limit), then the connection handler.
-    static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState) throws {
+    /// NIO's request decoder (with the head-size limit), then the connection handler
+    /// (`refusing`: one that answers `503` to whatever it is asked, then closes).
+    static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = state.configuration.maxHead
         limits.maxHeaderFieldSize = state.configuration.maxHead
         let decoder = HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-        try channel.pipeline.syncOperations.addHandler(HTTP1Connection(shard: shard, server: state))
+        try channel.pipeline.syncOperations.addHandler(HTTP1Connection(shard: shard, server: state, refusing: refusing))
     }
 
     /// swift-nio-http2 with the server's settings and its flood protections, a
@@ -66,7 +74,7 @@ enum ConnectionPipeline {
                 keepalive: nil))
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
-            streamDelegate: manager.http2StreamDelegate
+            streamDelegate: StreamDelegateGuard(manager.http2StreamDelegate)
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())

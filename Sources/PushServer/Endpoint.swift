@@ -15,6 +15,8 @@ final class Endpoint {
     var lastWriteTick: UInt32
     var heartbeatTicks: UInt32
     var budget: WriteBudget
+    /// Bytes the hub held for it and never handed over, when the hub found it too slow.
+    var queuedInHub = 0
     /// Sweeps the stream may stay open before the server ends it (its stream's `timeout`).
     let lifetimeTicks: UInt32?
     /// The tick at which the stream opened.

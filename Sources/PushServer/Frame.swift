@@ -44,17 +44,20 @@ public struct Frame: Sendable {
         self.init(framing: buffer, id: id?.isEmpty == false ? id : nil)
     }
 
-    /// `buffer` holds `headerRoom` unused bytes, then the event.
+    /// `buffer` holds `headerRoom` unused bytes, then the event: writes the chunk
+    /// size before it and CRLF after it, in place, then takes the event alone as a
+    /// slice of the same storage. (Slicing first would make the writes copy the
+    /// whole storage: every frame would be held twice.)
     init(framing buffer: ByteBuffer, id: String?) {
         self.id = id
         var buffer = buffer
         let length = buffer.writerIndex - Self.headerRoom
-        payload = buffer.getSlice(at: Self.headerRoom, length: length)!
         let header = String(length, radix: 16) + "\r\n"
         let start = Self.headerRoom - header.utf8.count
         buffer.setString(header, at: start)
         buffer.writeStaticString("\r\n")
         buffer.moveReaderIndex(to: start)
+        payload = buffer.getSlice(at: Self.headerRoom, length: length)!
         chunked = buffer
     }
 

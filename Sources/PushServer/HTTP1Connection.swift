@@ -2,6 +2,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One HTTP/1 client connection: a thin adapter between the channel and its
 /// `ConnectionStateMachine`. It feeds the machine the decoded request parts and
 /// the hub's instructions (through the shard), and performs what the machine
@@ -17,6 +21,8 @@ final class HTTP1Connection: ChannelInboundHandler {
 
     private let shard: Shard
     private let server: ServerState
+    /// A connection past the descriptors' room: every request is answered `503`.
+    private let refusing: Bool
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP1Wire
@@ -26,13 +32,23 @@ final class HTTP1Connection: ChannelInboundHandler {
     /// The request the hub knows (a stream or a plain request).
     private var request = HubRequest()
     private var lastActivityTick: UInt32 = 0
+    /// Whether closing without the stream's end is a reset (a slow client) rather than a FIN.
+    private var resetsOnAbort = false
 
     /// How many request parts may wait while a request is answered.
     static let deferredLimit = 64
 
-    init(shard: Shard, server: ServerState) {
+    /// The answer of a connection the descriptors leave no room for.
+    private static var refusal: ConnectionStateMachine.Decision {
+        var response = Response(status: .serviceUnavailable, text: "too many connections, retry later")
+        response.headers.append(("Retry-After", "5"))
+        return .answer(response, closeNow: true)
+    }
+
+    init(shard: Shard, server: ServerState, refusing: Bool = false) {
         self.shard = shard
         self.server = server
+        self.refusing = refusing
         machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
         wire = HTTP1Wire(cors: server.configuration.cors)
     }
@@ -82,10 +98,13 @@ final class HTTP1Connection: ChannelInboundHandler {
         let action: ConnectionStateMachine.Action
         switch part {
         case .head(let head):
+            // The request before gives its slot back before this one may take one
+            // (it was answered while this head waited, deferred).
+            request.releaseSlot(unless: machine, server: server)
             action = machine.receivedHead(head) {
                 lastActivityTick = shard.tick
                 wire.begin(head)
-                return server.decide(head)
+                return refusing ? Self.refusal : server.decide(head)
             }
             request.headTaken(machine)
         case .body(let chunk):
@@ -124,11 +143,20 @@ final class HTTP1Connection: ChannelInboundHandler {
             request.finish(shard)
             write(wire.streamEnd, then: next)
         case .close:
-            request.finish(shard)
+            request.abandon(shard)
             closeGracefully()
         case .abort:
-            request.finish(shard)
-            context.close(promise: nil)
+            request.abandon(shard)
+            // A slow client gets a reset, not a FIN behind what the kernel still holds
+            // for it (up to its send buffer, 4 MB on loopback): it learns at once,
+            // reconnects with Last-Event-ID, and the kernel's memory is freed now. A
+            // drop (`client:drop`) closes after what was written, as a crash would.
+            let channel = context.channel
+            if resetsOnAbort, let socket = channel as? SocketOptionProvider {
+                socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
         }
         request.releaseSlot(unless: machine, server: server)
     }
@@ -144,7 +172,7 @@ final class HTTP1Connection: ChannelInboundHandler {
         guard let context else { return }
         guard next == .readNext else {
             context.write(wrapOutboundOut(bytes), promise: nil)
-            return closeGracefully()
+            return refusing ? closeOnceWritten() : closeGracefully()
         }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         lastActivityTick = shard.tick
@@ -159,6 +187,14 @@ final class HTTP1Connection: ChannelInboundHandler {
         while !deferred.isEmpty, machine.isAwaitingRequest {
             read(deferred.removeFirst())
         }
+    }
+
+    /// Closes as soon as what is written is taken: a refused connection must give
+    /// its descriptor back at once (its request was read; nothing is left to reset).
+    private func closeOnceWritten() {
+        guard let context else { return }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Closes once what is written is taken, without a reset: the output is shut
@@ -217,18 +253,14 @@ extension HTTP1Connection: StreamSink {
         perform(machine.streamEnded())
     }
 
-    func disconnectSlow() {
+    func disconnectSlow(queuedInHub: Int) {
         let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
-        server.countSlowClient()
-        let pending = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        server.logger.debug(
-            "disconnected a slow client",
-            metadata: [
-                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
-                "pending": "\(pending)",
-            ])
+        let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        server.slowClientDisconnected(
+            id: id, path: request.path, pending: buffered + queuedInHub, protocolName: "HTTP/1")
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
+        resetsOnAbort = true
         perform(.abort)
     }
 
@@ -242,7 +274,9 @@ extension HTTP1Connection: StreamSink {
 
 extension HTTP1Connection: ShardConnection {
     func hasWaited(_ ticks: UInt32, at tick: UInt32) -> Bool {
-        machine.isAwaitingRequest && tick &- lastActivityTick >= ticks
+        // A refused connection holds a descriptor the server is short of: a second for its request.
+        let patience = refusing ? min(ticks, Shard.ticks(.seconds(1), of: shard.tickLength)) : ticks
+        return machine.isAwaitingRequest && tick &- lastActivityTick >= patience
     }
 
     func timeOut() {
@@ -251,9 +285,9 @@ extension HTTP1Connection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
-        let stream = machine.hubHoldsStream ? request.id : nil
+        // The hub hears why first: closing may tell it the connection went (as its peer's doing).
+        if machine.hubHoldsStream, let stream = request.id { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         perform(machine.shutdown())
-        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -111,7 +111,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
             request.finish(shard)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .close, .abort:
-            request.finish(shard)
+            request.abandon(shard)
             context.close(promise: nil)
         }
         request.releaseSlot(unless: machine, server: server)
@@ -175,16 +175,13 @@ extension HTTP2StreamConnection: StreamSink {
         perform(machine.streamEnded())
     }
 
-    func disconnectSlow() {
+    func disconnectSlow(queuedInHub: Int) {
         let id = request.take()
         guard case .abort = machine.tooSlow() else { return }
-        server.countSlowClient()
-        server.logger.debug(
-            "disconnected a slow client",
-            metadata: [
-                "client": "\(id.map(String.init) ?? "?")", "path": "\(request.path)", "reason": "slow",
-                "protocol": "h2",
-            ])
+        let waiting = context?.channel.isWritable == false ? server.configuration.clientBuffer : 0
+        server.slowClientDisconnected(
+            id: id, path: request.path, pending: waiting + (writtenWhileUnwritable ?? 0) + queuedInHub,
+            protocolName: "HTTP/2")
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)
     }
@@ -209,9 +206,9 @@ extension HTTP2StreamConnection: ShardConnection {
 
     func shutdown() -> EventLoopFuture<Void>? {
         let closed = context?.channel.closeFuture
-        let stream = machine.hubHoldsStream ? request.id : nil
+        // The hub hears why first: closing may tell it the connection went (as its peer's doing).
+        if machine.hubHoldsStream, let stream = request.id { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         perform(machine.shutdown())
-        if let stream { shard.tell(.disconnected(id: stream, reason: .shutdown)) }
         return closed
     }
 }

@@ -9,23 +9,17 @@ extension Hub {
     /// has no id of its own, so the client's last event id is left as it was.
     public static let gapEventName = "ssescript-gap"
 
-    /// Sets the history size and id numbering of the topics named by stream paths
-    /// (`PushServer.routes` does it when set); other topics get the server's
-    /// defaults. Histories already kept carry over, trimmed to their new size.
+    /// Sets the history size, time to live and id numbering of the topics named by
+    /// stream paths (`PushServer.routes` does it when set); other topics get the
+    /// server's defaults. Histories already kept carry over, trimmed to their new size.
     public func configureTopics(_ streams: [String: StreamOptions]) {
         loop.preconditionInEventLoop()
         topicOptions = streams
-        for topic in Array(histories.keys) { fitHistory(of: topic) }
-        labelPaths(streams.keys)
-    }
-
-    private func fitHistory(of topic: String) {
-        let capacity = historyCapacity(of: topic)
-        if capacity == 0 {
-            histories[topic] = nil
-        } else {
-            histories[topic]?.resize(to: capacity)
+        let now = loop.now
+        for topic in Array(histories.topics) {
+            histories.configure(topic, capacity: historyCapacity(of: topic), ttl: historyTTL(of: topic), now: now)
         }
+        labelPaths(streams.keys)
     }
 
     /// How many events with an id `topic` keeps (a broker reads that many back from
@@ -34,14 +28,33 @@ extension Hub {
         topicOptions[topic]?.history ?? configuration.history
     }
 
+    /// How long `topic`'s history lives unused while nobody subscribes.
+    func historyTTL(of topic: String) -> TimeAmount {
+        topicOptions[topic]?.historyTTL ?? configuration.historyTTL
+    }
+
     /// Keeps a published frame in its topic's history.
     func record(_ frame: Frame, id: String, in topic: String) {
-        if histories[topic] == nil {
-            let capacity = historyCapacity(of: topic)
-            guard capacity > 0 else { return }
-            histories[topic] = History(capacity: capacity)
+        let capacity = historyCapacity(of: topic)
+        guard capacity > 0 else { return }
+        histories.append(frame, id: id, to: topic, capacity: capacity, ttl: historyTTL(of: topic), now: loop.now)
+    }
+
+    /// How many histories are kept, and how many were dropped to stay within `maxTopics`.
+    public var historyCount: (kept: Int, evicted: Int) {
+        loop.preconditionInEventLoop()
+        return (histories.count, histories.evicted)
+    }
+
+    /// Drops the histories unused for their time to live, every `interval` from now
+    /// on (`PushServer.start` starts it). After a sweep that dropped many, the
+    /// memory they held is given back to the system.
+    func startHistoryExpiry(every interval: TimeAmount = .milliseconds(250)) {
+        loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            guard let self else { return }
+            let dropped = histories.expire(now: loop.now) { count(topic: $0) > 0 }
+            if dropped >= 1000 { FreedMemory.giveBack() }
         }
-        histories[topic]!.append(id: id, frame: frame)
     }
 
     /// Queues for `client` the events after `lastEventID` from the history of the
@@ -53,6 +66,7 @@ extension Hub {
         let candidates = [path] + topics.subtracting([path]).sorted()
         for topic in candidates {
             if let frames = histories[topic]?.frames(after: lastEventID) {
+                histories.touch(topic, now: loop.now)
                 for frame in frames { enqueue(.send(client.id, frame), on: client.shard) }
                 tally.queued += frames.count
                 tally.countResume(.replayed)
@@ -67,6 +81,7 @@ extension Hub {
         }
         let kept = histories[path]?.frames ?? []
         for frame in kept { enqueue(.send(client.id, frame), on: client.shard) }
+        histories.touch(path, now: loop.now)
         tally.queued += kept.count + 1
     }
 }

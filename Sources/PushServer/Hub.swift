@@ -48,12 +48,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
-    private var outboxes: [[ShardOp]]
+    var outboxes: [[ShardOp]]
     private var flushScheduled = false
+    /// What the outbox and each client's sends may hold before the I/O loops have it (`Hub+SendBudget`).
+    var outboxBudget: OutboxBudget
     /// Open streams (not pending), counted as they open and go.
     private var openCount = 0
-    /// The recent events with an id of each topic that had one (see `Hub+History`).
-    var histories: [String: History] = [:]
+    /// The recent events with an id of each topic that had one, bounded in time and
+    /// number (see `Hub+History`, `HistoryStore`).
+    var histories: HistoryStore
     /// History size and id numbering of the topics named by stream paths.
     var topicOptions: [String: StreamOptions] = [:]
     var eventIDs = EventIDGenerator()
@@ -68,6 +71,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         self.metrics = metrics
         self.logger = logger
         self.outboxes = Array(repeating: [], count: shards.count)
+        self.outboxBudget = OutboxBudget(clientLimit: configuration.clientBuffer)
+        self.histories = HistoryStore(maxTopics: configuration.maxTopics)
         for shard in shards { shard.hub = self }
     }
 
@@ -131,13 +136,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     }
 
     /// Sends an encoded event to one client, opening its stream first if needed.
+    /// False when the client is gone, or when this send puts it over its budget
+    /// (it is then dropped as a slow client; see `Hub+SendBudget`).
     @discardableResult
     public func send(_ frame: Frame, to client: Client) -> Bool {
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
         guard !frame.isEmpty else { return true }
-        enqueue(.send(client.id, frame), on: client.shard)
+        guard queue(frame, for: client) else { return false }
         tally.queued += 1
         return true
     }
@@ -269,7 +276,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// resuming client's replay; events already held are replaced.
     public func loadHistory(_ entries: [(payload: ByteBuffer, id: String)], of topic: String) {
         loop.preconditionInEventLoop()
-        histories[topic] = nil
+        histories.remove(topic)
         for entry in entries { record(Frame(encoded: entry.payload, id: entry.id), id: entry.id, in: topic) }
     }
 
@@ -350,6 +357,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if topics[topic]?.subscribers.isEmpty == true {
             topics[topic] = nil
             broker?.subscribersLeft(topic)
+            histories.touch(topic, now: loop.now)  // its time to live starts now
         }
     }
 
@@ -361,6 +369,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             flushScheduled = true
             loop.execute { self.flush() }
         }
+        noteQueued(op)
     }
 
     /// Hands every pending instruction to its I/O loop: at most one `execute` per
@@ -368,29 +377,11 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func flush() {
         loop.preconditionInEventLoop()
         flushScheduled = false
+        outboxBudget.handedOver()
         for index in outboxes.indices where !outboxes[index].isEmpty {
             let shard = shards[index]
             if shard.inbox.deliver(outboxes[index]) { shard.loop.execute { shard.drainInbox() } }
             outboxes[index].removeAll(keepingCapacity: true)
         }
-    }
-}
-
-/// The subscribers of one topic, counted per I/O loop so a publish skips loops with none.
-struct Topic {
-    private(set) var subscribers: Set<Int> = []
-    private(set) var perShard: [Int]
-
-    init(shardCount: Int) { perShard = Array(repeating: 0, count: shardCount) }
-
-    mutating func add(_ client: Client) {
-        if subscribers.insert(client.id).inserted { perShard[client.shard] += 1 }
-    }
-
-    /// False if it was not a subscriber.
-    mutating func remove(_ client: Client) -> Bool {
-        guard subscribers.remove(client.id) != nil else { return false }
-        perShard[client.shard] -= 1
-        return true
     }
 }

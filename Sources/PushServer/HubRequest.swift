@@ -9,6 +9,8 @@ struct HubRequest {
     private(set) var id: Int?
     private(set) var path = ""
     private var holdsStreamSlot = false
+    /// Whether the hub holds it as a stream client (else it is a plain request).
+    private var isStream = false
 
     /// A head was taken: it holds a stream slot from now on if the router gave it one.
     mutating func headTaken(_ machine: ConnectionStateMachine) {
@@ -24,6 +26,7 @@ struct HubRequest {
         let id = shard.register(sink, options: options)
         self.id = id
         path = request.path
+        isStream = kind == .stream
         switch kind {
         case .stream: shard.tell(.connected(request, id: id))
         case .exchange: shard.tell(.received(request, Exchange(id: id)))
@@ -34,6 +37,16 @@ struct HubRequest {
     mutating func finish(_ shard: Shard) {
         guard let id = take() else { return }
         shard.unregister(id)
+    }
+
+    /// The connection closes on its own account (a malformed request behind a
+    /// stream, a timeout, a stop): the shard forgets the request, and the hub hears
+    /// a stream is gone, as its peer's doing (it ignores one it had already
+    /// forgotten, as it has a slow, dropped or shut down one).
+    mutating func abandon(_ shard: Shard) {
+        guard let id = take() else { return }
+        shard.unregister(id)
+        if isStream { shard.tell(.disconnected(id: id, reason: .peer)) }
     }
 
     /// The id, now that the shard has forgotten it (it answered or ended the request itself).

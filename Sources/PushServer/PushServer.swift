@@ -29,6 +29,8 @@ public final class PushServer: Sendable {
         }
         hub = Hub(loop: controlLoop, configuration: configuration, shards: shards, metrics: metrics, logger: logger)
         state = ServerState(configuration: configuration, hub: hub, logger: logger)
+        let hub = self.hub
+        controlLoop.execute { hub.histories.logger = logger }
     }
 
     /// The paths served; set it whole (a reload swaps it at once). The streams'
@@ -55,9 +57,15 @@ public final class PushServer: Sendable {
         let shardsByLoop = Dictionary(uniqueKeysWithValues: shards.map { (ObjectIdentifier($0.loop), $0) })
         let state = self.state
         let budget = max(configuration.clientBuffer, 2)
+        let logger = state.logger
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrors(logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
             .childChannelInitializer { channel in
@@ -68,9 +76,11 @@ public final class PushServer: Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
+        limitConnections()
         for shard in shards { shard.loop.execute { shard.start() } }
+        let hub = self.hub
+        hub.loop.execute { hub.startHistoryExpiry() }
         if hub.metrics.isRecording {
-            let hub = self.hub
             let sweep = hub.loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) {
                 _ in hub.reportMetrics()
             }
@@ -79,6 +89,22 @@ public final class PushServer: Sendable {
         listener.withLock { $0 = channel }
         return channel.localAddress?.port ?? configuration.port
     }
+
+    /// Sets how many connections may be open at once: as configured, or what the
+    /// descriptors leave room for now that the server listens. Says so when more
+    /// streams are allowed than that: the ones past it are answered `503`.
+    private func limitConnections() {
+        let capacity = configuration.maxConnections ?? DescriptorLimit.connectionCapacity
+        state.connectionCapacity.store(capacity, ordering: .relaxed)
+        if configuration.maxConnections == nil, let maxClients = configuration.maxClients, maxClients > capacity {
+            state.logger.warning(
+                "at most \(maxClients) streams are allowed, but the descriptor limit (ulimit -n \(DescriptorLimit.soft)) leaves room for \(capacity) connections: past them, connections are answered 503"
+            )
+        }
+    }
+
+    /// Connections answered `503` because the descriptors left no room for them.
+    public var connectionsRefused: Int { state.refusedConnections.load(ordering: .relaxed) }
 
     /// A connection's pipeline, as its transport needs (`ConnectionPipeline`). Called on the channel's loop.
     static func addHandlers(to channel: Channel, shard: Shard, state: ServerState) throws {

@@ -8,7 +8,8 @@ public struct Request: Sendable {
     public var version: HTTPVersion
     /// The target as sent (`/countdown?from=3`).
     public var uri: String
-    /// The path part of the target, without the query.
+    /// The path part of the target, without the query (and, for a target in
+    /// absolute-form, without its scheme and authority).
     public var path: String
     /// The query parameters, percent-decoded (`+` is a space); the last of a repeated name wins.
     public var query: [String: String]
@@ -58,11 +59,11 @@ public struct Request: Sendable {
         return cookies
     }
 
+    /// The path and query of a request target: of origin-form (`/sse?x=1`) and
+    /// absolute-form (`http://host/sse?x=1`) alike; other forms are their own path.
     static func split(_ uri: String) -> (path: Substring, query: Substring?) {
-        var uri = Substring(uri)
-        if let hash = uri.firstIndex(of: "#") { uri = uri[..<hash] }
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
-        return (uri[..<mark], uri[uri.index(after: mark)...])
+        guard case .path(let path, let query) = RequestTarget(uri) else { return (Substring(uri), nil) }
+        return (path, query)
     }
 
     static func parseQuery(_ query: Substring) -> [String: String] {

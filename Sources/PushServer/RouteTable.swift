@@ -35,6 +35,13 @@ public struct RouteTable: Sendable {
         return .notFound
     }
 
+    /// Every method some path accepts, sorted (what `OPTIONS *` answers).
+    public var allMethods: [String] {
+        var methods = handlers.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        if !streams.isEmpty { methods.formUnion(Self.streamMethods) }
+        return methods.sorted()
+    }
+
     /// Every method `path` accepts, sorted.
     public func allowed(_ path: String) -> [String] {
         var methods = handlers[path] ?? []
@@ -53,6 +60,9 @@ public struct StreamOptions: Equatable, Sendable {
     /// Whether the server gives events published to the topic without an id one
     /// of its own (`<unix-ms>-<seq>`).
     public var autoIDs: Bool
+    /// How long the topic's history is kept unused while nobody subscribes; nil for
+    /// the server's default.
+    public var historyTTL: TimeAmount?
     /// The largest random delay each event to one of its clients gets (order kept);
     /// nil for none. For testing clients against a network that is not smooth.
     public var jitter: TimeAmount?
@@ -61,12 +71,13 @@ public struct StreamOptions: Equatable, Sendable {
     public var timeout: TimeAmount?
 
     public init(
-        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, jitter: TimeAmount? = nil,
-        timeout: TimeAmount? = nil
+        heartbeat: TimeAmount? = nil, history: Int? = nil, autoIDs: Bool = false, historyTTL: TimeAmount? = nil,
+        jitter: TimeAmount? = nil, timeout: TimeAmount? = nil
     ) {
         self.heartbeat = heartbeat
         self.history = history
         self.autoIDs = autoIDs
+        self.historyTTL = historyTTL
         self.jitter = jitter
         self.timeout = timeout
     }

@@ -117,6 +117,6 @@ private final class CountingSink: StreamSink {
     func flush() -> Int? { nil }
     func respond(_ response: Response) {}
     func endStream() { isOpen = false }
-    func disconnectSlow() { isOpen = false }
+    func disconnectSlow(queuedInHub: Int) { isOpen = false }
     func abort() { isOpen = false }
 }

@@ -87,6 +87,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
 
     // MARK: Connections and endpoints
 
+    /// The requests the hub knows here, and the connections (for the fuzzer's leak check).
+    var endpointCount: Int { endpoints.count }
+    var connectionCount: Int { connections.count }
+
     func add(_ connection: any ShardConnection) {
         connections[ObjectIdentifier(connection)] = connection
     }
@@ -163,17 +167,9 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 guard let endpoint = endpoints[id], write(frame, to: endpoint) else { continue }
                 countSent(frame, times: 1)
             case .publish(let topic, let frame):
-                var sent = 0
-                for endpoint in topics[topic] ?? SubscriberList() {
-                    if write(frame, to: endpoint) { sent += 1 }
-                }
-                countSent(frame, times: sent)
+                write(frame, toEach: topics[topic] ?? SubscriberList())
             case .broadcast(let frame):
-                var sent = 0
-                for endpoint in everyone {
-                    if write(frame, to: endpoint) { sent += 1 }
-                }
-                countSent(frame, times: sent)
+                write(frame, toEach: everyone)
             case .subscribe(let id, let topic):
                 guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
                 topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
@@ -194,6 +190,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
             case .stall(let id, let duration):
                 guard let endpoint = endpoints[id] else { continue }
                 stall(endpoint, for: duration)
+            case .disconnectSlow(let id, let queued):
+                guard let endpoint = endpoints[id], endpoint.budget.markSlow() else { continue }
+                endpoint.queuedInHub = queued
+                slow.append(endpoint)
             }
         }
         flushDirty()
@@ -218,6 +218,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         endpoint.lastWriteTick = tick
         markDirty(endpoint)
         return true
+    }
+
+    /// Queues `frame` for each of `endpoints` (a topic's subscribers, every open stream).
+    private func write(_ frame: Frame, toEach endpoints: some Sequence<Endpoint>) {
+        var sent = 0
+        for endpoint in endpoints {
+            if write(frame, to: endpoint) { sent += 1 }
+        }
+        countSent(frame, times: sent)
     }
 
     private func countSent(_ frame: Frame, times: Int) {
@@ -249,7 +258,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         slow.removeAll()
         for endpoint in dropping {
             unregister(endpoint.id)
-            endpoint.sink.disconnectSlow()
+            endpoint.sink.disconnectSlow(queuedInHub: endpoint.queuedInHub)
         }
     }
 

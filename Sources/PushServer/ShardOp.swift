@@ -16,6 +16,9 @@ enum ShardOp: Sendable {
     case respond(Int, Response)
     /// End the stream cleanly.
     case end(Int)
+    /// Drop the stream as a slow client's: the script queued more for it than its
+    /// budget (`queued` bytes) before the hub could hand any of it over.
+    case disconnectSlow(Int, queued: Int)
     /// Close the stream's connection (reset its HTTP/2 stream) without the end of
     /// the stream, after what was written before.
     case abort(Int)

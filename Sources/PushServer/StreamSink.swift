@@ -16,8 +16,9 @@ protocol StreamSink: AnyObject {
     func respond(_ response: Response)
     /// Ends the stream cleanly.
     func endStream()
-    /// Drops the stream at once: it reads too slowly.
-    func disconnectSlow()
+    /// Drops the stream at once: it reads too slowly, or the script queued more for
+    /// it (`queuedInHub` bytes, never handed over) than its budget.
+    func disconnectSlow(queuedInHub: Int)
     /// Closes the connection (or resets the HTTP/2 stream) after flushing what was
     /// written, without the end of the stream: as a crashed server or a cut network looks.
     func abort()

@@ -37,8 +37,8 @@ struct WriteBudget {
         return markSlow()
     }
 
-    /// True the first time only.
-    private mutating func markSlow() -> Bool {
+    /// Marks the stream too slow (the hub found it so); true the first time only.
+    mutating func markSlow() -> Bool {
         guard !isSlow else { return false }
         isSlow = true
         return true

@@ -194,6 +194,11 @@ extension ScriptVM {
                     throw ScriptAPIError("history must be a whole number of events, 0 or more")
                 }
                 options.history = count
+            case "history_ttl":
+                guard let seconds = stack.number(at: -1), seconds > 0, seconds.isFinite else {
+                    throw ScriptAPIError("history_ttl must be a number of seconds greater than 0")
+                }
+                options.historyTTL = .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
             case "ids":
                 guard stack.type(at: -1) == .string, stack.string(at: -1) == "auto" else {
                     throw ScriptAPIError("ids must be \"auto\" (the server numbers published events)")
@@ -211,7 +216,8 @@ extension ScriptVM {
                 options.timeout = .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
             default:
                 throw ScriptAPIError(
-                    "unknown stream option \"\(key)\" (expected heartbeat, history, ids, jitter or timeout)")
+                    "unknown stream option \"\(key)\" (expected heartbeat, history, history_ttl, ids, jitter or timeout)"
+                )
             }
         }
         return options

@@ -48,8 +48,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest request head accepted (431 past it).", valueName: "bytes"))
     var maxHead = defaults.maxHead
 
-    @Option(help: ArgumentHelp("Most streams open at once (503 with Retry-After past it).", valueName: "count"))
-    var maxClients = defaults.maxClients
+    @Option(
+        help: ArgumentHelp(
+            "Most streams open at once (503 with Retry-After past it). Default: as many as the descriptor limit (ulimit -n, raised to its hard limit at start) leaves room for.",
+            valueName: "count"))
+    var maxClients: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a topic's history is kept once nobody subscribes and nothing is published to it (a stream's history_ttl overrides it).",
+            valueName: "seconds"))
+    var historyTTL = Double(defaults.historyTTL.nanoseconds) / 1e9
+
+    @Option(
+        help: ArgumentHelp(
+            "Most topic histories kept at once; past it the least recently used is dropped, with a warning.",
+            valueName: "count"))
+    var maxTopics = defaults.maxTopics
 
     @Option(
         name: .customLong("cors"),
@@ -86,7 +101,11 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxBody >= 0 else { throw ValidationError("--max-body must be a number of bytes, 0 or more.") }
         guard maxHead >= 256 else { throw ValidationError("--max-head must be a number of bytes, at least 256.") }
-        guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1.") }
+        if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1.") }
+        guard historyTTL > 0, historyTTL.isFinite else {
+            throw ValidationError("--history-ttl must be a number of seconds greater than 0.")
+        }
+        guard maxTopics >= 1 else { throw ValidationError("--max-topics must be at least 1.") }
         for origin in corsOrigins where !CORSPolicy.isValidOrigin(origin) {
             throw ValidationError(
                 "--cors takes an origin like http://localhost:3000 (scheme, host, optional port; no path or trailing slash) or '*', not \"\(origin)\"."
@@ -113,7 +132,9 @@ struct Serve: AsyncParsableCommand {
         configuration.server.clientBuffer = clientBuffer
         configuration.server.maxBody = maxBody
         configuration.server.maxHead = maxHead
-        configuration.server.maxClients = maxClients
+        if let maxClients { configuration.server.maxClients = maxClients }
+        configuration.server.historyTTL = .nanoseconds(Int64(min(historyTTL, 1e9) * 1e9))
+        configuration.server.maxTopics = maxTopics
         if corsOrigins == ["*"] {
             configuration.server.cors = .anyOrigin
         } else if !corsOrigins.isEmpty {
@@ -133,6 +154,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         observability.format.bootstrap(level: observability.level)
+        DescriptorLimit.raiseSoftLimit()  // before the configuration, whose default --max-clients follows it
         // Caught from the start, so a stop asked for while starting is graceful too.
         let stopSignals = StopSignals([SIGINT, SIGTERM])
         let logger = Logger(label: "ssescript")

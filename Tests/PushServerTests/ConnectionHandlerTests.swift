@@ -203,3 +203,22 @@ import Testing
         #expect(channel.isActive)
     }
 }
+
+/// The hub hears of every stream that goes, however its connection ends.
+@Suite struct StreamDepartureTests {
+    /// Found by the fuzzer (Fuzz/HTTPRequest): bytes that do not parse, sent after
+    /// a stream's request, closed the connection without telling the hub, which
+    /// kept the client (in `sse.clients()`, its topics, its broadcasts) for ever.
+    @Test func garbageAfterAStreamRequestClosesItAndTheHubForgetsTheClient() throws {
+        let server = EmbeddedServer()
+        let channel = try server.connect()
+        _ = try server.exchange(channel, "GET /sse HTTP/1.1\r\n\r\n")
+        #expect(server.hub.count() == 1)
+        _ = try? server.exchange(channel, "OPost:3000\r\n\r\n")
+        server.loop.advanceTime(by: .seconds(3))
+        #expect(!channel.isActive)
+        #expect(server.hub.count() == 0, "the client is gone from the hub")
+        #expect(server.application.disconnected.count == 1, "and the application heard it")
+        #expect(server.state.streamSlotsTaken == 0)
+    }
+}

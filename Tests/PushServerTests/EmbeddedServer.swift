@@ -18,6 +18,7 @@ final class EmbeddedServer {
 
     init(
         routes: RouteTable = RouteTable(streams: ["/sse": StreamOptions()], handlers: ["/post": ["POST"]]),
+        logger: Logger = Logger(label: "test"),
         configure: (inout PushServer.Configuration) -> Void = { _ in }
     ) {
         var configuration = PushServer.Configuration()
@@ -25,12 +26,12 @@ final class EmbeddedServer {
         self.configuration = configuration
         let metrics = ServerMetrics(factory: configuration.metrics)
         shard = Shard(index: 0, of: 1, loop: loop, configuration: configuration, metrics: metrics)
-        hub = Hub(
-            loop: loop, configuration: configuration, shards: [shard], metrics: metrics, logger: Logger(label: "test"))
-        state = ServerState(configuration: configuration, hub: hub, logger: Logger(label: "test"))
+        hub = Hub(loop: loop, configuration: configuration, shards: [shard], metrics: metrics, logger: logger)
+        state = ServerState(configuration: configuration, hub: hub, logger: logger)
         state.routes.withLock { $0 = routes }
         hub.configureTopics(routes.streams)
         hub.application = application
+        hub.histories.logger = logger
         shard.start()
     }
 

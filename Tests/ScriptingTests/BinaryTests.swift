@@ -63,6 +63,8 @@ extension Live {
                 (["--max-head", "10"], "--max-head must be a number of bytes, at least 256."),
                 (["--io-threads", "300"], "--io-threads must be from 0 (one thread for everything) to 256."),
                 (["--heartbeat", "0"], "--heartbeat must be a number of seconds greater than 0."),
+                (["--history-ttl", "0"], "--history-ttl must be a number of seconds greater than 0."),
+                (["--max-topics", "0"], "--max-topics must be at least 1."),
                 (["--script-timeout", "0"], "--script-timeout must be a number of seconds greater than 0."),
                 (["--cors", "localhost:3000"], "--cors takes an origin like http://localhost:3000"),
                 (["--cors", "http://localhost:3000/"], "no path or trailing slash"),

@@ -77,8 +77,13 @@ extension Live {
                 serve == [
                     "--script-timeout": "0.5", "--script-memory": "256", "--host": "127.0.0.1", "--port": "8080",
                     "--heartbeat": "15.0", "--client-buffer": "1048576", "--max-body": "1048576",
-                    "--max-head": "16384", "--max-clients": "100000", "--log-format": "text", "--log-level": "info",
+                    "--max-head": "16384", "--history-ttl": "600.0", "--max-topics": "100000", "--log-format": "text",
+                    "--log-level": "info",
                 ])
+            // --max-clients has no fixed default: it follows the descriptor limit.
+            #expect(
+                try run(RunningBinary.path, ["serve", "--help"]).output.contains(
+                    "Default: as many as the descriptor limit"))
             let check = try Self.defaults(try run(RunningBinary.path, ["check", "--help"]).output)
             #expect(check == ["--script-timeout": "0.5", "--script-memory": "256"])
         }

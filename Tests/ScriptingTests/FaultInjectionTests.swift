@@ -84,8 +84,12 @@ extension Live {
                 sse.stream("/over", function(client)
                   client:on_close(function(_, reason) sse.log("over: " .. reason) end)
                   client:stall(5)
-                  local n = tonumber(client.query.kb)
-                  client:send(string.rep("x", n * 1000))
+                  -- in `parts` sends, a turn of the script loop apart
+                  local n, parts = tonumber(client.query.kb), tonumber(client.query.parts or "1")
+                  for _ = 1, parts do
+                    client:send(string.rep("x", n * 1000 // parts))
+                    sse.sleep(0.02)
+                  end
                 end)
                 """
             try await withLiveServer(script: script, logger: log.logger, configure: { $0.clientBuffer = 64 << 10 }) {
@@ -97,10 +101,13 @@ extension Live {
                 #expect(far.isClosedByPeer(within: 3))
                 try await waitUntil { log.contains("over: slow") }
                 #expect(Date().timeIntervalSince(started) < 1, "long before the stall would have ended")
-                // Over the budget, under twice it: dropped once it has stayed over for the slow-client timeout (1 s).
+                // Over the budget, under twice it: dropped once it has stayed over for the
+                // slow-client timeout (1 s). Sent in two parts, a turn apart: what one turn
+                // of the script queues for a client counts against the budget at send
+                // (one 100 KB send would be refused and the client dropped at once).
                 let near = try RawConnection(port: live.port)
                 let second = Date()
-                near.send("GET /over?kb=100 HTTP/1.1\r\nHost: x\r\n\r\n")
+                near.send("GET /over?kb=100&parts=2 HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(near.isClosedByPeer(within: 4))
                 let waited = Date().timeIntervalSince(second)
                 #expect(waited > 0.7 && waited < 2.5, "\(waited) s")

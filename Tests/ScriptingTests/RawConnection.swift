@@ -120,6 +120,25 @@ final class RawConnection {
         return false
     }
 
+    /// Reads until the peer closes or resets the connection (or `seconds` pass):
+    /// how many bytes came, and whether it ended with a reset.
+    func drain(seconds: Double = 5) -> (bytes: Int, reset: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var bytes = 0
+        while Date() < deadline {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count > 0 {
+                bytes += count
+            } else if count == 0 {
+                return (bytes, false)
+            } else if errno != EAGAIN && errno != EWOULDBLOCK {
+                return (bytes, errno == ECONNRESET)
+            }
+        }
+        return (bytes, false)
+    }
+
     /// Whether the peer has closed the connection (reads until EOF or `seconds`).
     func isClosedByPeer(within seconds: Double = 5) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

@@ -26,12 +26,22 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     private var outputEnded = false
 
     /// Runs `executable` (`ssescript` as `swift test` built it, unless told) with
-    /// `arguments`, and `environment` added to this process's.
-    init(_ arguments: [String], environment: [String: String] = [:], executable: String = RunningBinary.path) throws {
+    /// `arguments`, and `environment` added to this process's; with `descriptors`,
+    /// under that soft and hard `RLIMIT_NOFILE` (through `prlimit`, which execs it:
+    /// the same pid).
+    init(
+        _ arguments: [String], environment: [String: String] = [:], executable: String = RunningBinary.path,
+        descriptors: Int? = nil
+    ) throws {
         errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("ssescript-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let descriptors {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptors):\(descriptors)", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -133,6 +143,14 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
 
     /// The most resident memory the process has had, in KiB (`VmHWM`).
     var peakResidentKilobytes: Int { status("VmHWM") }
+
+    /// The CPU time the process has used, in seconds (/proc/PID/stat).
+    var cpuSeconds: Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
 
     /// A number of kilobytes from `/proc/PID/status`.
     private func status(_ field: String) -> Int {

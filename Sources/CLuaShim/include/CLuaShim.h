@@ -52,8 +52,12 @@ void cluashim_close(lua_State *L);
 /// The accounting of the VM that `L` (any of its threads) belongs to.
 cluashim_vm *cluashim_getvm(lua_State *L);
 
-/// Installs the count hook on `L` (main thread; new threads inherit it).
+/// Installs the count hook on `L` (main thread; new threads inherit it), and the
+/// guards that keep a script from taking it away (`cluashim_install_budget_guards`).
 void cluashim_enable_budget(lua_State *L);
+/// Refuses `debug.sethook`, and `setmetatable`/`debug.setmetatable` with a metatable
+/// that has `__gc` (Lua runs finalizers with hooks off). See guards.c.
+void cluashim_install_budget_guards(lua_State *L);
 /// Arms the run budget for a run of `L`: `budget_ns` nanoseconds of this
 /// thread's CPU time. Also re-arms the hook count of `L`, which a previous expiry
 /// may have shortened.
@@ -89,8 +93,8 @@ void cluashim_push_error(lua_State *L, const char *message);
 /// Pushes the message luaL_argerror would raise, without raising it.
 void cluashim_push_argerror(lua_State *L, int arg, const char *extramsg);
 
-/// Replaces `pcall` and `xpcall` in the global table with versions that
-/// re-raise once the run budget has expired, so a script cannot catch its stop.
+/// Replaces `pcall`, `xpcall` and `coroutine.resume` with versions that re-raise
+/// once the run budget has expired, so a script cannot catch its stop.
 void cluashim_install_pcall(lua_State *L);
 
 /// Opens the libraries of a sandbox: base (without dofile, loadfile, load of
