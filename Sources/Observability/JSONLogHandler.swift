@@ -20,9 +20,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let own = event.metadata { all.merge(own) { _, new in new } }
+        let all = LogOutput.merged(metadata, metadataProvider, event)
         LogOutput.write(Self.line(event, metadata: all, timestamp: LogOutput.timestamp()))
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,6 +8,16 @@ import Synchronization
 /// Standard error, one whole line per `write(2)`, lines from different threads
 /// never mixed; and the time stamp of a line.
 enum LogOutput {
+    /// A handler's own metadata, then its provider's, then the event's: later keys win.
+    static func merged(
+        _ metadata: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ event: LogEvent
+    ) -> Logger.Metadata {
+        var all = metadata
+        if let provided = provider?.get() { all.merge(provided) { _, new in new } }
+        if let own = event.metadata { all.merge(own) { _, new in new } }
+        return all
+    }
+
     private static let lock = Mutex(())
 
     static func write(_ line: String) {

@@ -18,7 +18,7 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        LogOutput.write(Self.line(event, metadata: merged(event)))
+        LogOutput.write(Self.line(event, metadata: LogOutput.merged(metadata, metadataProvider, event)))
     }
 
     /// The line for `event` (with its newline), without the time stamp when `timestamp` is nil.
@@ -37,12 +37,5 @@ public struct TextLogHandler: LogHandler {
         }
         if let error = event.error { line += " error=\"\(error)\"" }
         return ([line] + blocks).joined(separator: "\n") + "\n"
-    }
-
-    private func merged(_ event: LogEvent) -> Logger.Metadata {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let own = event.metadata { all.merge(own) { _, new in new } }
-        return all
     }
 }
