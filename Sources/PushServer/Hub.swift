@@ -87,7 +87,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// How many stream clients are connected, or subscribed to `topic`.
     public func count(topic: String? = nil) -> Int {
         guard let topic else { return streams.count }
-        return topics[topic]?.subscribers.count ?? 0
+        return topics[topic]?.count ?? 0
     }
 
     /// Opens a pending client's stream: response head, first comment (unless
@@ -234,8 +234,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
             enqueue(.publish(topic: topic, frame), on: shard)
         }
-        tally.queued += subscribers.subscribers.count
-        return subscribers.subscribers.count
+        tally.queued += subscribers.count
+        return subscribers.count
     }
 
     /// Sends `event` to every open stream; returns how many there are on this
@@ -329,7 +329,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     /// Drops a client from the hub's books, counting how it went; its connection is told separately.
     func forget(_ client: Client, as departure: Departure, status: UInt? = nil) {
-        if client.state == .open {
+        let wasOpen = client.state == .open
+        if wasOpen {
             openCount -= 1
             tally.streamClosed(path: client.request.path)
         }
@@ -342,23 +343,31 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         }
         client.state = .closed
         streams[client.id] = nil
-        for topic in client.topics { removeSubscriber(client, from: topic) }
+        // A pending client's topics were not counted yet (see `open`).
+        if wasOpen { for topic in client.topics { removeSubscriber(client, from: topic) } }
     }
 
+    /// Counts an open client among `topic`'s subscribers (it has just added the topic).
     private func addSubscriber(_ client: Client, to topic: String) {
-        let isNew = topics[topic] == nil
-        topics[topic, default: Topic(shardCount: shards.count)].add(client)
-        if isNew { broker?.subscribersAppeared(for: topic) }
+        if let index = topics.index(forKey: topic) {
+            topics.values[index].add(onShard: client.shard)
+            return
+        }
+        var subscribers = Topic(shardCount: shards.count)
+        subscribers.add(onShard: client.shard)
+        topics[topic] = subscribers
+        broker?.subscribersAppeared(for: topic)
     }
 
-    /// Changes the topic in place (never a copy of its subscriber set).
+    /// Stops counting an open client among `topic`'s subscribers (it has just
+    /// dropped the topic, or gone); in place, one lookup.
     private func removeSubscriber(_ client: Client, from topic: String) {
-        guard topics[topic]?.remove(client) == true else { return }
-        if topics[topic]?.subscribers.isEmpty == true {
-            topics[topic] = nil
-            broker?.subscribersLeft(topic)
-            histories.touch(topic, now: loop.now)  // its time to live starts now
-        }
+        guard let index = topics.index(forKey: topic) else { return }
+        topics.values[index].remove(fromShard: client.shard)
+        guard topics.values[index].isEmpty else { return }
+        topics.remove(at: index)
+        broker?.subscribersLeft(topic)
+        histories.touch(topic, now: loop.now)  // its time to live starts now
     }
 
     func shardIndex(of id: Int) -> Int { id % shards.count }

@@ -118,7 +118,11 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         guard let endpoint = endpoints.removeValue(forKey: id) else { return }
         endpoint.release?.task.cancel()
         endpoint.release = nil
-        for topic in endpoint.subscriptions.keys { unsubscribe(endpoint, from: topic) }
+        // Taken out first: dropping them one by one from the endpoint's own
+        // dictionary while walking it would copy it.
+        let subscriptions = endpoint.subscriptions
+        endpoint.subscriptions = [:]
+        for (topic, position) in subscriptions { removeSubscriber(at: position, of: topic) }
         everyone.removeOpen(endpoint)
     }
 
@@ -201,8 +205,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     }
 
     func unsubscribe(_ endpoint: Endpoint, from topic: String) {
-        guard topics[topic]?.remove(endpoint, topic: topic) == true else { return }
-        if topics[topic]?.isEmpty == true { topics[topic] = nil }
+        guard let position = endpoint.subscriptions.removeValue(forKey: topic) else { return }
+        removeSubscriber(at: position, of: topic)
+    }
+
+    /// Drops the subscriber at `position` of `topic` (one lookup), and the topic once it has none.
+    private func removeSubscriber(at position: Int, of topic: String) {
+        guard let index = topics.index(forKey: topic) else { return }
+        topics.values[index].remove(at: position, topic: topic)
+        if topics.values[index].isEmpty { topics.remove(at: index) }
     }
 
     /// Queues `frame` for the stream (written, or held while it stalls); false if

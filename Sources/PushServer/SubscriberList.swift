@@ -14,16 +14,14 @@ struct SubscriberList: Sequence {
         members.append(endpoint)
     }
 
-    /// False if the endpoint was not a member.
-    @discardableResult
-    mutating func remove(_ endpoint: Endpoint, topic: String) -> Bool {
-        guard let position = endpoint.subscriptions.removeValue(forKey: topic) else { return false }
+    /// Removes the member at `position`, whose endpoint has already dropped `topic`:
+    /// the last member takes its place.
+    mutating func remove(at position: Int, topic: String) {
         let last = members.removeLast()
         if position < members.count {
             members[position] = last
             last.subscriptions[topic] = position
         }
-        return true
     }
 
     /// Adds an opened stream to the list of every open stream.

@@ -1,18 +1,22 @@
-/// The subscribers of one topic, counted per I/O loop so a publish skips loops with none.
+/// How many open streams subscribe to one topic, in all and per I/O loop, so a
+/// publish skips loops with none. Counts only: which clients subscribe is in each
+/// `Client.topics`, and the hub counts a client here exactly while it is open with
+/// the topic among its topics (so a million subscribers cost no set of a million ids).
 struct Topic {
-    private(set) var subscribers: Set<Int> = []
+    private(set) var count = 0
     private(set) var perShard: [Int]
 
     init(shardCount: Int) { perShard = Array(repeating: 0, count: shardCount) }
 
-    mutating func add(_ client: Client) {
-        if subscribers.insert(client.id).inserted { perShard[client.shard] += 1 }
+    var isEmpty: Bool { count == 0 }
+
+    mutating func add(onShard shard: Int) {
+        count += 1
+        perShard[shard] += 1
     }
 
-    /// False if it was not a subscriber.
-    mutating func remove(_ client: Client) -> Bool {
-        guard subscribers.remove(client.id) != nil else { return false }
-        perShard[client.shard] -= 1
-        return true
+    mutating func remove(fromShard shard: Int) {
+        count -= 1
+        perShard[shard] -= 1
     }
 }
