@@ -44,14 +44,20 @@ enum ConnectionPipeline {
 
     /// NIO's request decoder (with the head-size limit), then the connection handler
     /// (`refusing`: one that answers `503` to whatever it is asked, then closes).
+    /// While a stream is open, the decoder sleeps (`DormantRequestDecoder`).
     static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
+        let limits = decoderLimits(state.configuration)
+        try channel.pipeline.syncOperations.addHandler(DormantRequestDecoder.decoder(limits: limits))
+        try channel.pipeline.syncOperations.addHandler(
+            HTTP1Connection(shard: shard, server: state, decoderLimits: limits, refusing: refusing))
+    }
+
+    /// The decoder's limits: the head-size limit for the whole head and for each header.
+    static func decoderLimits(_ configuration: PushServer.Configuration) -> NIOHTTPDecoderLimitConfiguration {
         var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = state.configuration.maxHead
-        limits.maxHeaderFieldSize = state.configuration.maxHead
-        let decoder = HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-        try channel.pipeline.syncOperations.addHandler(HTTP1Connection(shard: shard, server: state, refusing: refusing))
+        limits.maxHeaderListSize = configuration.maxHead
+        limits.maxHeaderFieldSize = configuration.maxHead
+        return limits
     }
 
     /// swift-nio-http2 with the server's settings and its flood protections, a

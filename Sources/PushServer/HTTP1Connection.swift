@@ -23,6 +23,8 @@ final class HTTP1Connection: ChannelInboundHandler {
     private let server: ServerState
     /// A connection past the descriptors' room: every request is answered `503`.
     private let refusing: Bool
+    /// Those of the request decoder, for the one that comes back after a stream (`DormantRequestDecoder`).
+    private let decoderLimits: NIOHTTPDecoderLimitConfiguration
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP1Wire
@@ -45,9 +47,13 @@ final class HTTP1Connection: ChannelInboundHandler {
         return .answer(response, closeNow: true)
     }
 
-    init(shard: Shard, server: ServerState, refusing: Bool = false) {
+    init(
+        shard: Shard, server: ServerState, decoderLimits: NIOHTTPDecoderLimitConfiguration,
+        refusing: Bool = false
+    ) {
         self.shard = shard
         self.server = server
+        self.decoderLimits = decoderLimits
         self.refusing = refusing
         machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
         wire = HTTP1Wire(cors: server.configuration.cors)
@@ -79,6 +85,9 @@ final class HTTP1Connection: ChannelInboundHandler {
         if let error = error as? HTTPParserError {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
+        } else if case .leftoverDataWhenDone = error as? ByteToMessageDecoderError {
+            // Bytes of a next request the decoder held when it went to sleep (see `DormantRequestDecoder`).
+            perform(machine.parseFailed(headTooLarge: false, maxHead: server.configuration.maxHead))
         } else {
             server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
@@ -139,6 +148,8 @@ final class HTTP1Connection: ChannelInboundHandler {
             context.write(
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
+            // Nothing more to read until the stream ends, unless the client sends something.
+            if deferred.isEmpty { DormantRequestDecoder.sleep(before: context, limits: decoderLimits) }
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)

@@ -68,6 +68,7 @@ public final class PushServer: Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.addHandlers(
@@ -102,6 +103,15 @@ public final class PushServer: Sendable {
             )
         }
     }
+
+    /// How large a connection's receive buffer is: NIO keeps the last one for
+    /// each connection to read into again, so an idle stream holds it for as long
+    /// as it is open. NIO's default starts at 2,048 bytes; a stream's request is
+    /// usually one read of a few hundred, and nothing follows it. Starting at 256
+    /// bytes, an idle stream of a short request holds 256; a longer request takes
+    /// a few reads (each full one doubles the next, up to 64 KiB) and its
+    /// connection keeps those buffers (256 + 512 + ... bytes).
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
     /// Connections answered `503` because the descriptors left no room for them.
     public var connectionsRefused: Int { state.refusedConnections.load(ordering: .relaxed) }

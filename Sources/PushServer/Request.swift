@@ -27,7 +27,9 @@ public struct Request: Sendable {
         let (path, query) = Self.split(head.uri)
         self.path = String(path)
         self.query = query.map(Self.parseQuery) ?? [:]
-        self.headers = head.headers
+        // A copy as large as its headers: NIO's decoder makes room for 16 (about
+        // 550 bytes), and a stream keeps its request as long as it is open.
+        self.headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
         self.body = body
         self.remoteAddress = remoteAddress
         self.protocolName = head.version.major == 1 && head.version.minor == 0 ? "http/1.0" : "http/1.1"
