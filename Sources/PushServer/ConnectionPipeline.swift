@@ -46,10 +46,9 @@ enum ConnectionPipeline {
     /// (`refusing`: one that answers `503` to whatever it is asked, then closes).
     /// While a stream is open, the decoder sleeps (`DormantRequestDecoder`).
     static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
-        let limits = decoderLimits(state.configuration)
-        try channel.pipeline.syncOperations.addHandler(DormantRequestDecoder.decoder(limits: limits))
-        try channel.pipeline.syncOperations.addHandler(
-            HTTP1Connection(shard: shard, server: state, decoderLimits: limits, refusing: refusing))
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(DormantRequestDecoder.decoder(limits: decoderLimits(state.configuration)))
+        try pipeline.addHandler(HTTP1Connection(shard: shard, server: state, refusing: refusing))
     }
 
     /// The decoder's limits: the head-size limit for the whole head and for each header.

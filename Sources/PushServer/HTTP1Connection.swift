@@ -23,8 +23,6 @@ final class HTTP1Connection: ChannelInboundHandler {
     private let server: ServerState
     /// A connection past the descriptors' room: every request is answered `503`.
     private let refusing: Bool
-    /// Those of the request decoder, for the one that comes back after a stream (`DormantRequestDecoder`).
-    private let decoderLimits: NIOHTTPDecoderLimitConfiguration
     private var context: ChannelHandlerContext?
     private var machine: ConnectionStateMachine
     private var wire: HTTP1Wire
@@ -47,13 +45,9 @@ final class HTTP1Connection: ChannelInboundHandler {
         return .answer(response, closeNow: true)
     }
 
-    init(
-        shard: Shard, server: ServerState, decoderLimits: NIOHTTPDecoderLimitConfiguration,
-        refusing: Bool = false
-    ) {
+    init(shard: Shard, server: ServerState, refusing: Bool = false) {
         self.shard = shard
         self.server = server
-        self.decoderLimits = decoderLimits
         self.refusing = refusing
         machine = ConnectionStateMachine(maxBody: server.configuration.maxBody)
         wire = HTTP1Wire(cors: server.configuration.cors)
@@ -149,7 +143,10 @@ final class HTTP1Connection: ChannelInboundHandler {
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
             // Nothing more to read until the stream ends, unless the client sends something.
-            if deferred.isEmpty { DormantRequestDecoder.sleep(before: context, limits: decoderLimits) }
+            if deferred.isEmpty {
+                let limits = ConnectionPipeline.decoderLimits(server.configuration)
+                DormantRequestDecoder.sleep(before: context, limits: limits)
+            }
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)

@@ -3,20 +3,14 @@
 /// `Client.topics`, and the hub counts a client here exactly while it is open with
 /// the topic among its topics (so a million subscribers cost no set of a million ids).
 struct Topic {
-    private(set) var count = 0
     private(set) var perShard: [Int]
 
     init(shardCount: Int) { perShard = Array(repeating: 0, count: shardCount) }
 
-    var isEmpty: Bool { count == 0 }
+    /// One sum over the I/O loops, a handful of them.
+    var count: Int { perShard.reduce(0, +) }
+    var isEmpty: Bool { !perShard.contains { $0 > 0 } }
 
-    mutating func add(onShard shard: Int) {
-        count += 1
-        perShard[shard] += 1
-    }
-
-    mutating func remove(fromShard shard: Int) {
-        count -= 1
-        perShard[shard] -= 1
-    }
+    mutating func add(onShard shard: Int) { perShard[shard] += 1 }
+    mutating func remove(fromShard shard: Int) { perShard[shard] -= 1 }
 }
