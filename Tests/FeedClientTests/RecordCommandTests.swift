@@ -117,9 +117,9 @@ internal import Testing
 
 /// Polls `condition` every 20 ms until it holds; throws after `seconds`.
 func waitUntil(seconds: Double, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(seconds)
+    let deadline = ContinuousClock.now + .seconds(seconds)
     while try !condition() {
-        guard Date() < deadline else { throw TimedOut() }
+        guard ContinuousClock.now < deadline else { throw TimedOut() }
         usleep(20_000)
     }
 }

@@ -40,9 +40,9 @@ final class RedisServerProcess: @unchecked Sendable {  // used by the one test t
                 "--daemonize", "no", "--dir", directory.path, "--logfile", directory.appendingPathComponent("log").path,
             ] + extraArguments
         pid = try Self.spawn(arguments)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = ContinuousClock.now + .seconds(10)
         while !Self.accepts(port: port) {
-            guard Date() < deadline else { throw RedisServerError("redis-server did not listen on \(port) in 10 s") }
+            guard ContinuousClock.now < deadline else { throw RedisServerError("redis-server did not listen on \(port) in 10 s") }
             usleep(10_000)
         }
     }

@@ -5,8 +5,8 @@ import Foundation
 
 /// Polls `condition` until it holds, for up to `seconds`.
 func waitUntil(seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
     }
@@ -30,4 +30,13 @@ func withTimeout<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () 
 struct TimedOut: Error, CustomStringConvertible {
     let seconds: Double
     var description: String { "timed out after \(seconds) s" }
+}
+
+extension ContinuousClock.Instant {
+    /// Seconds from now until this instant (negative once it has passed). Deadlines here
+    /// are on the monotonic clock: the wall clock can step (NTP) and end a wait early.
+    var secondsFromNow: Double {
+        let left = self - ContinuousClock.now
+        return Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18
+    }
 }

@@ -30,8 +30,8 @@ struct EventLines {
                     let connection = try RawConnection(port: port, receiveBuffer: 4 << 20)
                     connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
                     var lines = EventLines()
-                    let deadline = Date().addingTimeInterval(seconds)
-                    while lines.events.count < count, Date() < deadline, connection.receive({ lines.feed($0) }) {}
+                    let deadline = ContinuousClock.now + .seconds(seconds)
+                    while lines.events.count < count, ContinuousClock.now < deadline, connection.receive({ lines.feed($0) }) {}
                     continuation.resume(returning: Array(lines.events.prefix(count)))
                 } catch {
                     continuation.resume(throwing: error)

@@ -152,8 +152,8 @@ extension Live {
             let watcher = Task {
                 try await onOwnThread { try Python.run(H2Client.watchesAStop, ["\(live.port)", "/live"]) }
             }
-            let deadline = Date().addingTimeInterval(10)
-            while try await live.onScriptLoop({ live.server.hub.count(topic: "/live") }) == 0, Date() < deadline {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await live.onScriptLoop({ live.server.hub.count(topic: "/live") }) == 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -103,9 +103,9 @@ final class HeadlessChromium: @unchecked Sendable {  // used by one test at a ti
 
     /// Evaluates `expression` until it is truthy (returning its value) or `seconds` pass.
     func waitFor(_ expression: String, seconds: Double = 15) async throws -> Any {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var lastError: Error?
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             do {
                 if let value = try evaluate(expression), !(value is NSNull), (value as? Bool) != false {
                     return value
@@ -132,8 +132,8 @@ final class HeadlessChromium: @unchecked Sendable {  // used by one test at a ti
         guard bytes.withUnsafeBytes({ write(toBrowser, $0.baseAddress, $0.count) }) == bytes.count else {
             throw BrowserError("the browser is gone")
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
             while let end = received.firstIndex(of: 0) {
                 let text = Data(received[..<end])
                 received.removeSubrange(...end)

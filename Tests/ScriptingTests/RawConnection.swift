@@ -71,9 +71,9 @@ final class RawConnection {
     /// Reads until `until` appears in what was read, the peer closes, or `seconds` pass.
     func read(until marker: String? = nil, seconds: Double = 5) -> String {
         var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count <= 0 { break }
             received += buffer[0..<count]
@@ -85,10 +85,10 @@ final class RawConnection {
     /// Reads until what was read satisfies `done`, the peer closes, or `seconds` pass.
     func read(seconds: Double = 5, until done: (String) -> Bool) -> String {
         var received: [UInt8] = []
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
-            setReadTimeout(seconds: max(0.01, min(5, deadline.timeIntervalSinceNow)))
+        while ContinuousClock.now < deadline {
+            setReadTimeout(seconds: max(0.01, min(5, deadline.secondsFromNow)))
             let count = recv(socket, &buffer, buffer.count, 0)
             if count <= 0 { break }
             received += buffer[0..<count]
@@ -110,9 +110,9 @@ final class RawConnection {
     /// Whether the peer closed the connection cleanly: end of file, not a reset
     /// (reads until one of them or `seconds`).
     func isClosedCleanlyByPeer(within seconds: Double = 5) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count == 0 { return true }
             if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return false }
@@ -123,10 +123,10 @@ final class RawConnection {
     /// Reads until the peer closes or resets the connection (or `seconds` pass):
     /// how many bytes came, and whether it ended with a reset.
     func drain(seconds: Double = 5) -> (bytes: Int, reset: Bool) {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var bytes = 0
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count > 0 {
                 bytes += count
@@ -141,9 +141,9 @@ final class RawConnection {
 
     /// Whether the peer has closed the connection (reads until EOF or `seconds`).
     func isClosedByPeer(within seconds: Double = 5) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = ContinuousClock.now + .seconds(seconds)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while Date() < deadline {
+        while ContinuousClock.now < deadline {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count == 0 { return true }
             if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return true }

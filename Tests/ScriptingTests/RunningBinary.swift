@@ -94,7 +94,7 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     /// The next line the process writes to standard output, or nil if none comes
     /// within `timeout` seconds (or the output ends first).
     func nextLine(timeout: Double) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ContinuousClock.now + .seconds(timeout)
         while true {
             if let newline = pending.firstIndex(of: 10) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
@@ -111,17 +111,17 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     /// What the process writes to standard output from now on until it has been
     /// quiet for `quiet` seconds (or `timeout` passes).
     func moreOutput(quiet: Double = 0.3, timeout: Double = 5) -> String {
-        let end = Date().addingTimeInterval(timeout)
-        while !outputEnded, Date() < end, readOutput(until: min(end, Date().addingTimeInterval(quiet))) {}
+        let end = ContinuousClock.now + .seconds(timeout)
+        while !outputEnded, ContinuousClock.now < end, readOutput(until: min(end, ContinuousClock.now + .seconds(quiet))) {}
         defer { pending = [] }
         return String(decoding: pending, as: UTF8.self)
     }
 
     /// Waits (poll) for standard output until `deadline`; false if nothing came.
-    private func readOutput(until deadline: Date) -> Bool {
+    private func readOutput(until deadline: ContinuousClock.Instant) -> Bool {
         let descriptor = output.fileHandleForReading.fileDescriptor
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+        let milliseconds = Int32(max(0, deadline.secondsFromNow * 1000))
         guard poll(&poller, 1, milliseconds) > 0 else { return false }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = read(descriptor, &chunk, chunk.count)
@@ -191,8 +191,8 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     /// ended within `seconds`, records an issue, kills it and returns -1.
     @discardableResult
     func waitForExit(within seconds: Double = 10) -> Int32 {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(5000) }
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(5000) }
         guard !process.isRunning else {
             Issue.record("ssescript (pid \(pid)) did not exit within \(seconds) s; killed")
             kill(pid, SIGKILL)

@@ -135,8 +135,8 @@ extension Live {
                         let connection = try RawConnection(port: port)
                         connection.send("GET /quiet HTTP/1.1\r\nHost: x\r\n\r\n")
                         var arrivals: [Date] = []
-                        let deadline = Date().addingTimeInterval(4)
-                        while Date() < deadline,
+                        let deadline = ContinuousClock.now + .seconds(4)
+                        while ContinuousClock.now < deadline,
                             connection.receive({ bytes in
                                 let text = String(decoding: bytes, as: UTF8.self)
                                 for _ in text.components(separatedBy: ": heartbeat\n").dropFirst() {
