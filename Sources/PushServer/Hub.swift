@@ -104,6 +104,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         let wanted: [String]
         if client.topics.isEmpty {
             wanted = [client.request.path]
+            client.topics = Set(minimumCapacity: 2)  // its path and, most often, a topic of its own: no regrowth
             client.topics.insert(client.request.path)
         } else {
             wanted = client.topics.union([client.request.path]).sorted()
@@ -349,13 +350,8 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     /// Counts an open client among `topic`'s subscribers (it has just added the topic).
     private func addSubscriber(_ client: Client, to topic: String) {
-        if let index = topics.index(forKey: topic) {
-            topics.values[index].add(onShard: client.shard)
-            return
-        }
-        var subscribers = Topic(shardCount: shards.count)
-        subscribers.add(onShard: client.shard)
-        topics[topic] = subscribers
+        let shardCount = shards.count
+        guard topics[topic, default: Topic(shardCount: shardCount)].add(onShard: client.shard) else { return }
         broker?.subscribersAppeared(for: topic)
     }
 

@@ -11,6 +11,12 @@ struct Topic {
     var count: Int { perShard.reduce(0, +) }
     var isEmpty: Bool { !perShard.contains { $0 > 0 } }
 
-    mutating func add(onShard shard: Int) { perShard[shard] += 1 }
+    /// Counts one more subscriber on `shard`; true if it is the topic's first.
+    @discardableResult
+    mutating func add(onShard shard: Int) -> Bool {
+        let first = isEmpty
+        perShard[shard] += 1
+        return first
+    }
     mutating func remove(fromShard shard: Int) { perShard[shard] -= 1 }
 }
