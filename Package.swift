@@ -235,12 +235,15 @@ let package = Package(
                 .enableUpcomingFeature("MemberImportVisibility"),
             ]
         ),
+        // What the test targets start outside the process: redis-server, and programs
+        // from the system (openssl, curl, python3), each stopped by its pid.
+        .target(name: "TestProcesses", path: "Tests/TestProcesses"),
         .testTarget(
             name: "ScriptingTests",
             dependencies: [
                 // ssescript: ReadmeTests parse the README's command lines with its own parser.
                 "Scripting", "PushServer", "LuaRuntime", "FeedClient", "EventStream", "ssescript", "Observability",
-                "Cluster", "RedisClient",
+                "Cluster", "RedisClient", "TestProcesses",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -272,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "TLSIdentityTests",
             dependencies: [
-                "TLSIdentity",
+                "TLSIdentity", "TestProcesses",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -283,14 +286,14 @@ let package = Package(
         .testTarget(
             name: "WebTokensTests",
             dependencies: [
-                "WebTokens",
+                "WebTokens", "TestProcesses",
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .testTarget(
             name: "RedisClientTests",
             dependencies: [
-                "RedisClient",
+                "RedisClient", "TestProcesses",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

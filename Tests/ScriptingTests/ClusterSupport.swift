@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Cluster
 import Foundation
+import TestProcesses
 import Logging
 import NIOCore
 import NIOPosix

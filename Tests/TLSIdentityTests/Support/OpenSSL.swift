@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// Certificates and fingerprints made by Debian's `openssl`, so the tests compare against a tool nobody here wrote.
 enum OpenSSL {

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// `openssl s_client` holding one TLS connection open: the test writes requests to it and reads what it printed
 /// (the server's certificate, the negotiated ALPN, the responses).

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 
 /// Python's PyJWT (`pip install pyjwt cryptography`), a JWT library nobody here wrote: it signs tokens for
 /// us to verify and verifies the ones we sign.

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcesses
 import WebTokens
 
 /// Keys of every family, made by Debian's `openssl` (and random bytes for the secrets), in files

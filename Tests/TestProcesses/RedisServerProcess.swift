@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -7,18 +7,18 @@ import Foundation
 /// Debian's `redis-server` for one test: on 127.0.0.1, a free port, persistence off
 /// (`--save "" --appendonly no`), in a temporary directory; stopped by its pid.
 /// `restart()` stops it (SIGTERM) and starts a fresh one on the same port.
-final class RedisServerProcess: @unchecked Sendable {  // used by the one test that made it
-    static let path = "/usr/bin/redis-server"
+public final class RedisServerProcess: @unchecked Sendable {  // used by the one test that made it
+    public static let path = "/usr/bin/redis-server"
 
-    let port: Int
+    public let port: Int
     private let extraArguments: [String]
     private let directory: URL
     private var pid: pid_t?
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     /// Starts a server; `arguments` are added to its command line (`["--requirepass", "secret"]`).
-    init(_ arguments: [String] = []) throws {
+    public init(_ arguments: [String] = []) throws {
         port = try Self.freePort()
         extraArguments = arguments
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
@@ -32,7 +32,7 @@ final class RedisServerProcess: @unchecked Sendable {  // used by the one test t
     }
 
     /// Starts the server (if stopped) and waits until it accepts connections.
-    func start() throws {
+    public func start() throws {
         guard pid == nil else { return }
         let arguments =
             [
@@ -48,16 +48,16 @@ final class RedisServerProcess: @unchecked Sendable {  // used by the one test t
     }
 
     /// SIGTERM to its pid, and waits for it to exit (SIGKILL after 5 s).
-    func stop() {
+    public func stop() {
         guard let pid else { return }
         self.pid = nil
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         var status: Int32 = 0
         for _ in 0..<500 {
             if waitpid(pid, &status, WNOHANG) != 0 { return }
             usleep(10_000)
         }
-        kill(pid, SIGKILL)
+        Glibc.kill(pid, SIGKILL)
         waitpid(pid, &status, 0)
     }
 
@@ -89,7 +89,18 @@ final class RedisServerProcess: @unchecked Sendable {  // used by the one test t
         return pid
     }
 
-    func restart() throws {
+    /// SIGKILL to its pid (it dies with whatever it was doing), and waits for it.
+    public func kill() {
+        guard let pid else { return }
+        self.pid = nil
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    public var isRunning: Bool { pid != nil }
+
+    public func restart() throws {
         stop()
         try start()
     }
@@ -127,7 +138,7 @@ final class RedisServerProcess: @unchecked Sendable {  // used by the one test t
     }
 }
 
-struct RedisServerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct RedisServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,17 +1,17 @@
-import Foundation
+public import Foundation
 
 /// One run of a program from the system (openssl, curl): its exit status and what it printed.
-struct CommandResult {
-    let status: Int32
-    let output: String
-    let errorOutput: String
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let output: String
+    public let errorOutput: String
 }
 
-enum CommandError: Error, CustomStringConvertible {
+public enum CommandError: Error, CustomStringConvertible {
     case notFound(String)
     case timedOut([String])
 
-    var description: String {
+    public var description: String {
         switch self {
         case .notFound(let name): "\(name) is not installed (make test-deps installs it)"
         case .timedOut(let arguments): "timed out: \(arguments.joined(separator: " "))"
@@ -19,10 +19,10 @@ enum CommandError: Error, CustomStringConvertible {
     }
 }
 
-enum Command {
+public enum Command {
     /// Runs `arguments` (the first is looked up in PATH) with `input` on its standard input; output goes
     /// through files so a chatty program never blocks on a full pipe. Ends the process after `timeout`.
-    static func run(
+    public static func run(
         _ arguments: [String],
         input: String = "",
         timeout: Duration = .seconds(20)
@@ -56,13 +56,13 @@ enum Command {
     }
 
     /// Kills a child still running, by its pid. SIGKILL: a child of the test runner may inherit SIGTERM ignored.
-    static func kill(_ process: Process) {
+    public static func kill(_ process: Process) {
         guard process.isRunning else { return }
         _ = Foundation.kill(process.processIdentifier, SIGKILL)
     }
 
     /// A process for `arguments`, its program found in PATH.
-    static func makeProcess(_ arguments: [String]) throws -> Process {
+    public static func makeProcess(_ arguments: [String]) throws -> Process {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let candidates = path.split(separator: ":").map { "\($0)/\(arguments[0])" }
         guard let program = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
@@ -76,15 +76,15 @@ enum Command {
 }
 
 /// A directory under the system's temporary directory, removed when the value goes away.
-final class TemporaryDirectory: Sendable {
-    let url: URL
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("tls-identity-\(UUID().uuidString)")
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String {
+    public func path(_ name: String) -> String {
         url.appendingPathComponent(name).path
     }
 
