@@ -11,10 +11,10 @@ struct Topic {
     var count: Int { perShard.reduce(0, +) }
     var isEmpty: Bool { !perShard.contains { $0 > 0 } }
 
-    /// Counts one more subscriber on `shard`; true if it is the topic's first.
-    @discardableResult
+    /// Counts one more subscriber on `shard`; true if it is the topic's first (the
+    /// other loops are looked at only when this one had none).
     mutating func add(onShard shard: Int) -> Bool {
-        let first = isEmpty
+        let first = perShard[shard] == 0 && isEmpty
         perShard[shard] += 1
         return first
     }

@@ -35,8 +35,5 @@ struct TimedOut: Error, CustomStringConvertible {
 extension ContinuousClock.Instant {
     /// Seconds from now until this instant (negative once it has passed). Deadlines here
     /// are on the monotonic clock: the wall clock can step (NTP) and end a wait early.
-    var secondsFromNow: Double {
-        let left = self - ContinuousClock.now
-        return Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18
-    }
+    var secondsFromNow: Double { (self - .now) / .seconds(1) }
 }

@@ -112,7 +112,7 @@ final class RunningBinary: @unchecked Sendable {  // used by one test at a time
     /// quiet for `quiet` seconds (or `timeout` passes).
     func moreOutput(quiet: Double = 0.3, timeout: Double = 5) -> String {
         let end = ContinuousClock.now + .seconds(timeout)
-        while !outputEnded, ContinuousClock.now < end, readOutput(until: min(end, ContinuousClock.now + .seconds(quiet))) {}
+        while !outputEnded, ContinuousClock.now < end, readOutput(until: min(end, .now + .seconds(quiet))) {}
         defer { pending = [] }
         return String(decoding: pending, as: UTF8.self)
     }
