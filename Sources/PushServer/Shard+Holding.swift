@@ -50,7 +50,7 @@ extension Shard {
 
     /// Writes out what every stream holds, due or not (the server stops).
     func releaseEverythingHeld() {
-        for endpoint in Array(endpoints.values) where endpoint.held != nil {
+        for endpoint in Array(endpoints.all) where endpoint.held != nil {
             endpoint.release?.task.cancel()
             endpoint.release = nil
             deliver(endpoint.held!.takeDue(at: loop.now, everything: true), to: endpoint)

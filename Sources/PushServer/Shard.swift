@@ -13,14 +13,12 @@ import NIOCore
 final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only reaches it through `loop.execute`
     let index: Int
     let loop: EventLoop
-    private let shardCount: Int
     private let configuration: PushServer.Configuration
     private let metrics: ServerMetrics
     /// What this loop counted since it last reported (plain integers: see `ShardTally`).
     var tally = ShardTally()
-    private var nextSerial = 0
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
-    private(set) var endpoints: [Int: Endpoint] = [:]
+    private(set) var endpoints: EndpointTable
     private var topics: [String: SubscriberList] = [:]
     /// Every open stream.
     var everyone = SubscriberList()
@@ -46,10 +44,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         metrics: ServerMetrics
     ) {
         self.index = index
-        self.shardCount = shardCount
         self.loop = loop
         self.configuration = configuration
         self.metrics = metrics
+        endpoints = EndpointTable(shard: index, of: shardCount)
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
         tickLength = max(tick, .milliseconds(10))
         heartbeatTicks = Self.ticks(configuration.heartbeat, of: tickLength)
@@ -100,22 +98,22 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     }
 
     /// Registers a request the connection hands to the hub, under a new id unique
-    /// server-wide (the shard is `id % shardCount`).
+    /// server-wide while the server runs (the shard is `id % shardCount`).
     func register(_ sink: any StreamSink, options: StreamOptions?) -> Int {
-        let id = nextSerial * shardCount + index
-        nextSerial += 1
+        let id = endpoints.nextID
         let budget = WriteBudget(limit: configuration.clientBuffer, patience: slowClientTicks)
         let ticks = options?.heartbeat.map { Self.ticks($0, of: tickLength) } ?? heartbeatTicks
-        endpoints[id] = Endpoint(
-            id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget,
-            lifetimeTicks: options?.timeout.map { Self.ticksAtLeast($0, of: tickLength) },
-            jitter: options?.jitter.flatMap { $0 > .zero ? $0 : nil })
+        endpoints.insert(
+            Endpoint(
+                id: id, sink: sink, tick: tick, heartbeatTicks: ticks, budget: budget,
+                lifetimeTicks: options?.timeout.map { Self.ticksAtLeast($0, of: tickLength) },
+                jitter: options?.jitter.flatMap { $0 > .zero ? $0 : nil }))
         return id
     }
 
     /// Forgets a request: answered, ended, or its connection gone.
     func unregister(_ id: Int) {
-        guard let endpoint = endpoints.removeValue(forKey: id) else { return }
+        guard let endpoint = endpoints.remove(id) else { return }
         endpoint.release?.task.cancel()
         endpoint.release = nil
         // Taken out first: dropping them one by one from the endpoint's own

@@ -25,6 +25,11 @@ func simulation(size: Int) -> ServerSimulation {
     return simulation
 }
 
+/// The hub's clients of `ids`, looked up before a measurement: a script holds its client.
+func clients(_ ids: [Int], of simulation: ServerSimulation) -> [Client] {
+    simulation.onHub { hub in ids.compactMap { hub.client($0) } }
+}
+
 /// The process's resident memory in bytes (`/proc/self/statm`).
 func residentBytes() -> Int {
     guard let file = fopen("/proc/self/statm", "r") else { return 0 }
@@ -52,9 +57,9 @@ let perSubscriber = BenchmarkMetric.custom("CPU ns per subscriber", polarity: .p
 /// Runs `operation` on `batch` new clients per sample (set up by `prepare`, torn
 /// down by `tidy`, neither measured) and records its CPU time per client, which
 /// must stay within `limit` nanoseconds at every size.
-func perClientBenchmark(
-    _ name: String, size: Int, limit: Int = 2_000, prepare: @escaping (ServerSimulation) -> [Int] = { _ in [] },
-    operation: @escaping (ServerSimulation, [Int]) -> [Int], tidy: @escaping (ServerSimulation, [Int]) -> Void
+func perClientBenchmark<Prepared>(
+    _ name: String, size: Int, limit: Int = 2_000, prepare: @escaping (ServerSimulation) -> Prepared,
+    operation: @escaping (ServerSimulation, Prepared) -> [Int], tidy: @escaping (ServerSimulation, [Int]) -> Void
 ) {
     Benchmark(
         "\(name), \(size) around",
@@ -83,28 +88,36 @@ let benchmarks: @Sendable () -> Void = {
         // greeting written, its path's topic joined), so it has a limit of its own.
         perClientBenchmark(
             "connect: a client connects and its stream opens on its path's topic", size: size, limit: 2_500,
+            prepare: { _ in () },
             operation: { simulation, _ in simulation.connect(batch) },
             tidy: { simulation, ids in simulation.disconnect(ids) })
 
+        // The client in hand and its topic's name made, as `client:subscribe(topic)` has them.
         perClientBenchmark(
             "subscribe: a client joins a topic of its own", size: size,
-            prepare: { simulation in simulation.connect(batch) },
-            operation: { simulation, ids in
+            prepare: { simulation in
+                let ids = simulation.connect(batch)
+                return (ids, clients(ids, of: simulation).map { ($0, "user:\($0.id)") })
+            },
+            operation: { simulation, prepared in
                 simulation.onHub { hub in
-                    for id in ids { hub.client(id).map { hub.subscribe($0, to: "user:\(id)") } }
+                    for (client, topic) in prepared.1 { hub.subscribe(client, to: topic) }
                 }
-                return ids
+                return prepared.0
             },
             tidy: { simulation, ids in simulation.disconnect(ids) })
 
         perClientBenchmark(
             "unsubscribe: a client leaves a topic all share", size: size,
-            prepare: { simulation in simulation.connect(batch) },
-            operation: { simulation, ids in
+            prepare: { simulation in
+                let ids = simulation.connect(batch)
+                return (ids, clients(ids, of: simulation))
+            },
+            operation: { simulation, prepared in
                 simulation.onHub { hub in
-                    for id in ids { hub.client(id).map { hub.unsubscribe($0, from: "/sse") } }
+                    for client in prepared.1 { hub.unsubscribe(client, from: "/sse") }
                 }
-                return ids
+                return prepared.0
             },
             tidy: { simulation, ids in simulation.disconnect(ids) })
 
