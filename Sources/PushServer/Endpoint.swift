@@ -6,8 +6,8 @@ import NIOCore
 final class Endpoint {
     let id: Int
     let sink: any StreamSink
-    /// Position in each topic's subscriber list, by topic.
-    var subscriptions: [String: Int] = [:]
+    /// Position in each topic's subscriber list, by the topic's slot.
+    var subscriptions: [Int: Int] = [:]
     /// Position in the list of open streams, once open.
     var broadcastPosition: Int?
     /// Written to in the current batch: flushed at its end.

@@ -48,6 +48,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     let allocator = ByteBufferAllocator()
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
+    private var topicSlots = TopicSlots()
     var outboxes: [[ShardOp]]
     private var flushScheduled = false
     /// What the outbox and each client's sends may hold before the I/O loops have it (`Hub+SendBudget`).
@@ -110,9 +111,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             wanted = client.topics.union([client.request.path]).sorted()
             client.topics = Set(wanted)
         }
-        for topic in wanted { addSubscriber(client, to: topic) }
+        let slots = wanted.map { addSubscriber(client, to: $0) }
         guard let lastEventID = client.request.lastEventID, !lastEventID.isEmpty else {
-            for topic in wanted { enqueue(.subscribe(client.id, topic: topic), on: client.shard) }
+            for slot in slots { enqueue(.subscribe(client.id, topic: slot), on: client.shard) }
             return
         }
         // Replayed events are queued behind the head and before the subscriptions:
@@ -121,8 +122,10 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         let resume = { [self] in
             guard client.isConnected else { return }
             replay(after: lastEventID, to: client, topics: Set(wanted))
+            // Counted since `open`, so still there with the same slot.
             for topic in wanted where client.topics.contains(topic) {
-                enqueue(.subscribe(client.id, topic: topic), on: client.shard)
+                guard let slot = topics[topic]?.slot else { continue }
+                enqueue(.subscribe(client.id, topic: slot), on: client.shard)
             }
         }
         if let broker { broker.whenReady(wanted, resume) } else { resume() }
@@ -186,16 +189,15 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func subscribe(_ client: Client, to topic: String) {
         loop.preconditionInEventLoop()
         guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
-        addSubscriber(client, to: topic)
-        enqueue(.subscribe(client.id, topic: topic), on: client.shard)
+        enqueue(.subscribe(client.id, topic: addSubscriber(client, to: topic)), on: client.shard)
     }
 
     /// Removes `topic` from what `client` receives.
     public func unsubscribe(_ client: Client, from topic: String) {
         loop.preconditionInEventLoop()
         guard client.topics.remove(topic) != nil, client.state == .open else { return }
-        removeSubscriber(client, from: topic)
-        enqueue(.unsubscribe(client.id, topic: topic), on: client.shard)
+        guard let slot = removeSubscriber(client, from: topic) else { return }
+        enqueue(.unsubscribe(client.id, topic: slot), on: client.shard)
     }
 
     /// Sends `event` to every subscriber of `topic`, and keeps it in the topic's
@@ -233,7 +235,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if let id = frame.id { record(frame, id: id, in: topic) }
         guard let subscribers = topics[topic], !frame.isEmpty else { return 0 }
         for (shard, count) in subscribers.perShard.enumerated() where count > 0 {
-            enqueue(.publish(topic: topic, frame), on: shard)
+            enqueue(.publish(topic: subscribers.slot, frame), on: shard)
         }
         tally.queued += subscribers.count
         return subscribers.count
@@ -348,22 +350,31 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         if wasOpen { for topic in client.topics { removeSubscriber(client, from: topic) } }
     }
 
-    /// Counts an open client among `topic`'s subscribers (it has just added the topic).
-    private func addSubscriber(_ client: Client, to topic: String) {
+    /// Counts an open client among `topic`'s subscribers (it has just added the
+    /// topic); returns the topic's slot.
+    private func addSubscriber(_ client: Client, to topic: String) -> Int {
         let shardCount = shards.count
-        guard topics[topic, default: Topic(shardCount: shardCount)].add(onShard: client.shard) else { return }
-        broker?.subscribersAppeared(for: topic)
+        // One hash; a slot is taken only for a topic that was not there.
+        let (first, slot) = topics[topic, default: Topic(slot: topicSlots.take(), shardCount: shardCount)]
+            .add(onShard: client.shard)
+        if first { broker?.subscribersAppeared(for: topic) }
+        return slot
     }
 
     /// Stops counting an open client among `topic`'s subscribers (it has just
-    /// dropped the topic, or gone); in place, one lookup.
-    private func removeSubscriber(_ client: Client, from topic: String) {
-        guard let index = topics.index(forKey: topic) else { return }
+    /// dropped the topic, or gone); in place, one lookup. Returns the slot the
+    /// topic had.
+    @discardableResult
+    private func removeSubscriber(_ client: Client, from topic: String) -> Int? {
+        guard let index = topics.index(forKey: topic) else { return nil }
         topics.values[index].remove(fromShard: client.shard)
-        guard topics.values[index].isEmpty else { return }
+        let slot = topics.values[index].slot
+        guard topics.values[index].isEmpty else { return slot }
         topics.remove(at: index)
+        topicSlots.give(slot)
         broker?.subscribersLeft(topic)
         histories.touch(topic, now: loop.now)  // its time to live starts now
+        return slot
     }
 
     func shardIndex(of id: Int) -> Int { id % shards.count }

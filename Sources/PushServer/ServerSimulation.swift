@@ -84,6 +84,9 @@ import NIOHTTP1
         sinks.values.reduce((0, 0)) { ($0.0 + $1.frames, $0.1 + $1.bytes) }
     }
 
+    /// Frames the stream of `id` was given.
+    public func frames(of id: Int) -> Int { sinks[id]?.frames ?? 0 }
+
     /// How many streams are open now.
     public var openStreams: Int { sinks.values.lazy.filter(\.isOpen).count }
 

@@ -19,7 +19,8 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     var tally = ShardTally()
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
     private(set) var endpoints: EndpointTable
-    private var topics: [String: SubscriberList] = [:]
+    /// The subscribers of each topic, by its slot (`Topic`); empty for a free slot.
+    private var topics: ContiguousArray<SubscriberList> = []
     /// Every open stream.
     var everyone = SubscriberList()
     private var dirty: [Endpoint] = []
@@ -169,12 +170,13 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
                 guard let endpoint = endpoints[id], write(frame, to: endpoint) else { continue }
                 countSent(frame, times: 1)
             case .publish(let topic, let frame):
-                write(frame, toEach: topics[topic] ?? SubscriberList())
+                if topic < topics.count { write(frame, toEach: topics[topic]) }
             case .broadcast(let frame):
                 write(frame, toEach: everyone)
             case .subscribe(let id, let topic):
                 guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
-                topics[topic, default: SubscriberList()].add(endpoint, topic: topic)
+                while topics.count <= topic { topics.append(SubscriberList()) }  // slots are handed out densely
+                topics[topic].add(endpoint, topic: topic)
             case .unsubscribe(let id, let topic):
                 guard let endpoint = endpoints[id] else { continue }
                 unsubscribe(endpoint, from: topic)
@@ -202,16 +204,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         dropSlow()
     }
 
-    func unsubscribe(_ endpoint: Endpoint, from topic: String) {
+    func unsubscribe(_ endpoint: Endpoint, from topic: Int) {
         guard let position = endpoint.subscriptions.removeValue(forKey: topic) else { return }
         removeSubscriber(at: position, of: topic)
     }
 
-    /// Drops the subscriber at `position` of `topic` (one lookup), and the topic once it has none.
-    private func removeSubscriber(at position: Int, of topic: String) {
-        guard let index = topics.index(forKey: topic) else { return }
-        topics.values[index].remove(at: position, topic: topic)
-        if topics.values[index].isEmpty { topics.remove(at: index) }
+    /// Drops the subscriber at `position` of `topic`, and the list's storage once it has none.
+    private func removeSubscriber(at position: Int, of topic: Int) {
+        topics[topic].remove(at: position, topic: topic)
+        if topics[topic].isEmpty { topics[topic] = SubscriberList() }  // its storage freed
     }
 
     /// Queues `frame` for the stream (written, or held while it stalls); false if

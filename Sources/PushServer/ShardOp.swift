@@ -1,16 +1,17 @@
 import NIOCore
 
 /// An instruction from the hub to the streams of one I/O loop, by the id the
-/// hub knows them by. The hub sends them in batches, in order, one `execute` per
-/// loop and batch.
+/// hub knows them by, and to the subscribers of a topic, by the topic's slot
+/// (`Topic`). The hub sends them in batches, in order, one `execute` per loop
+/// and batch.
 enum ShardOp: Sendable {
     /// Send the stream's response head and, with `greeting`, its first comment.
     case open(Int, greeting: Bool)
     case send(Int, Frame)
-    case publish(topic: String, Frame)
+    case publish(topic: Int, Frame)
     case broadcast(Frame)
-    case subscribe(Int, topic: String)
-    case unsubscribe(Int, topic: String)
+    case subscribe(Int, topic: Int)
+    case unsubscribe(Int, topic: Int)
     /// Answer the request with a plain response (the connection writes it as its
     /// protocol and keep-alive say).
     case respond(Int, Response)

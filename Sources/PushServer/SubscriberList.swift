@@ -9,14 +9,14 @@ struct SubscriberList: Sequence {
 
     func makeIterator() -> ContiguousArray<Endpoint>.Iterator { members.makeIterator() }
 
-    mutating func add(_ endpoint: Endpoint, topic: String) {
+    mutating func add(_ endpoint: Endpoint, topic: Int) {
         endpoint.subscriptions[topic] = members.count
         members.append(endpoint)
     }
 
     /// Removes the member at `position`, whose endpoint has already dropped `topic`:
     /// the last member takes its place.
-    mutating func remove(at position: Int, topic: String) {
+    mutating func remove(at position: Int, topic: Int) {
         let last = members.removeLast()
         if position < members.count {
             members[position] = last
