@@ -111,11 +111,12 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             wanted = client.topics.union([client.request.path]).sorted()
             client.topics = Set(wanted)
         }
-        let slots = wanted.map { addSubscriber(client, to: $0) }
-        guard let lastEventID = client.request.lastEventID, !lastEventID.isEmpty else {
-            for slot in slots { enqueue(.subscribe(client.id, topic: slot), on: client.shard) }
-            return
+        let lastEventID = client.request.lastEventID ?? ""
+        for topic in wanted {
+            let slot = addSubscriber(client, to: topic)
+            if lastEventID.isEmpty { enqueue(.subscribe(client.id, topic: slot), on: client.shard) }
         }
+        guard !lastEventID.isEmpty else { return }
         // Replayed events are queued behind the head and before the subscriptions:
         // whatever is published from now on comes after them, once. In a cluster,
         // once the histories hold what the cluster kept.
