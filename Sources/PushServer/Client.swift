@@ -10,7 +10,12 @@ public final class Client {
         case closed
     }
 
+    /// Unique while the server runs, in the order the clients of its I/O loop came
+    /// (`Shard.newClientID`).
     public let id: Int
+    /// The id its I/O loop knows its stream by (`EndpointTable`), in the hub's
+    /// instructions and the loop's reports.
+    let endpoint: Int
     public let request: Request
     public internal(set) var state: State = .pending
     /// The application keeps it pending: its handler waits for a result (a key,
@@ -23,8 +28,9 @@ public final class Client {
     /// Bytes `send` queued for it since the hub last handed its outbox to the I/O loops.
     var unflushedBytes = 0
 
-    init(id: Int, request: Request, shard: Int) {
+    init(id: Int, endpoint: Int, request: Request, shard: Int) {
         self.id = id
+        self.endpoint = endpoint
         self.request = request
         self.shard = shard
     }

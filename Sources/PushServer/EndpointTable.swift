@@ -49,8 +49,8 @@ struct EndpointTable {
         let serial = id / shardCount
         slots[serial & Self.slotMask] = nil
         count -= 1
-        let next = serial + (1 << Self.slotBits)
-        if next <= (Int.max - shard) / shardCount { free.append(next) }
+        let generation = 1 << Self.slotBits
+        if serial <= (Int.max - shard) / shardCount - generation { free.append(serial + generation) }
         return endpoint
     }
 

@@ -266,7 +266,7 @@ extension HTTP1Connection: StreamSink {
         guard case .abort = machine.tooSlow() else { return }
         let buffered = (try? context?.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         server.slowClientDisconnected(
-            id: id, path: request.path, pending: buffered + queuedInHub, protocolName: "HTTP/1")
+            id: request.clientID, path: request.path, pending: buffered + queuedInHub, protocolName: "HTTP/1")
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         resetsOnAbort = true
         perform(.abort)

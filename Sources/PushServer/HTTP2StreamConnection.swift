@@ -180,7 +180,7 @@ extension HTTP2StreamConnection: StreamSink {
         guard case .abort = machine.tooSlow() else { return }
         let waiting = context?.channel.isWritable == false ? server.configuration.clientBuffer : 0
         server.slowClientDisconnected(
-            id: id, path: request.path, pending: waiting + (writtenWhileUnwritable ?? 0) + queuedInHub,
+            id: request.clientID, path: request.path, pending: waiting + (writtenWhileUnwritable ?? 0) + queuedInHub,
             protocolName: "HTTP/2")
         if let id { shard.tell(.disconnected(id: id, reason: .slow)) }
         perform(.abort)

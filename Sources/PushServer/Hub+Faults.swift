@@ -11,7 +11,7 @@ extension Hub {
         guard client.isConnected else { return }
         open(client)
         forget(client, as: .closed)
-        enqueue(.abort(client.id), on: client.shard)
+        enqueue(.abort(client.endpoint), on: client.shard)
     }
 
     /// Writes nothing to the client for `duration`: what is sent meanwhile waits
@@ -23,7 +23,7 @@ extension Hub {
         loop.preconditionInEventLoop()
         guard client.isConnected else { return false }
         open(client)
-        enqueue(.stall(client.id, for: max(duration, .zero)), on: client.shard)
+        enqueue(.stall(client.endpoint, for: max(duration, .zero)), on: client.shard)
         return true
     }
 
@@ -37,7 +37,7 @@ extension Hub {
         guard client.isConnected else { return false }
         open(client, greeting: false)
         guard bytes.readableBytes > 0 else { return true }
-        enqueue(.send(client.id, Frame(encoded: bytes, id: nil, allocator: allocator)), on: client.shard)
+        enqueue(.send(client.endpoint, Frame(encoded: bytes, id: nil, allocator: allocator)), on: client.shard)
         return true
     }
 }

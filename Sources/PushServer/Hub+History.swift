@@ -67,7 +67,7 @@ extension Hub {
         for topic in candidates {
             if let frames = histories[topic]?.frames(after: lastEventID) {
                 histories.touch(topic, now: loop.now)
-                for frame in frames { enqueue(.send(client.id, frame), on: client.shard) }
+                for frame in frames { enqueue(.send(client.endpoint, frame), on: client.shard) }
                 tally.queued += frames.count
                 tally.countResume(.replayed)
                 return
@@ -77,10 +77,10 @@ extension Hub {
         tally.countResume(.gap)
         let gap = ServerSentEvent(data: lastEventID, event: Self.gapEventName)
         if let frame = try? Frame(gap, allocator: allocator) {
-            enqueue(.send(client.id, frame), on: client.shard)
+            enqueue(.send(client.endpoint, frame), on: client.shard)
         }
         let kept = histories[path]?.frames ?? []
-        for frame in kept { enqueue(.send(client.id, frame), on: client.shard) }
+        for frame in kept { enqueue(.send(client.endpoint, frame), on: client.shard) }
         histories.touch(path, now: loop.now)
         tally.queued += kept.count + 1
     }

@@ -68,7 +68,7 @@ extension Hub {
             disconnectSlow(client)
             return false
         }
-        enqueue(.send(client.id, frame), on: client.shard)
+        enqueue(.send(client.endpoint, frame), on: client.shard)
         return true
     }
 
@@ -82,10 +82,10 @@ extension Hub {
         forget(client, as: .slow)
         outboxes[client.shard].removeAll { op in
             guard case .send(let id, _) = op else { return false }
-            return id == client.id
+            return id == client.endpoint
         }
         outboxBudget.dropped(queued)
-        enqueue(.disconnectSlow(client.id, queued: queued), on: client.shard)
+        enqueue(.disconnectSlow(client.endpoint, queued: queued), on: client.shard)
         loop.assumeIsolated().execute { [self] in application?.hub(self, didDisconnect: client, reason: .slow) }
     }
 

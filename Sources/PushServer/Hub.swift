@@ -46,6 +46,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     var pathLabels: Set<String> = []
     var clientGauges: [String: Gauge] = [:]
     let allocator = ByteBufferAllocator()
+    /// The clients by the id their I/O loop knows them by (`Client.endpoint`).
     private var streams: [Int: Client] = [:]
     private var topics: [String: Topic] = [:]
     private var topicSlots = TopicSlots()
@@ -79,8 +80,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     // MARK: Clients
 
-    /// The connected stream client with this id.
-    public func client(_ id: Int) -> Client? { streams[id] }
+    /// The connected stream client whose I/O loop knows it by `endpoint` (the ids
+    /// `ServerSimulation.connect` returns).
+    public func client(atEndpoint endpoint: Int) -> Client? { streams[endpoint] }
 
     /// Every connected stream client.
     public var clients: Dictionary<Int, Client>.Values { streams.values }
@@ -100,7 +102,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         client.state = .open
         openCount += 1
         tally.streamOpened(path: client.request.path)
-        enqueue(.open(client.id, greeting: greeting), on: client.shard)
+        enqueue(.open(client.endpoint, greeting: greeting), on: client.shard)
         // Its path, and the topics it was subscribed to while pending (rare), in order.
         let wanted: [String]
         if client.topics.isEmpty {
@@ -114,7 +116,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         let lastEventID = client.request.lastEventID ?? ""
         for topic in wanted {
             let slot = addSubscriber(client, to: topic)
-            if lastEventID.isEmpty { enqueue(.subscribe(client.id, topic: slot), on: client.shard) }
+            if lastEventID.isEmpty { enqueue(.subscribe(client.endpoint, topic: slot), on: client.shard) }
         }
         guard !lastEventID.isEmpty else { return }
         // Replayed events are queued behind the head and before the subscriptions:
@@ -126,7 +128,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             // Counted since `open`, so still there with the same slot.
             for topic in wanted where client.topics.contains(topic) {
                 guard let slot = topics[topic]?.slot else { continue }
-                enqueue(.subscribe(client.id, topic: slot), on: client.shard)
+                enqueue(.subscribe(client.endpoint, topic: slot), on: client.shard)
             }
         }
         if let broker { broker.whenReady(wanted, resume) } else { resume() }
@@ -171,7 +173,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         guard client.state == .pending else { return false }
         // Refused (a deny, an error) or answered another way (`client:respond` with a 2xx).
         forget(client, as: response.status.code >= 300 ? .denied : .closed, status: response.status.code)
-        enqueue(.respond(client.id, response), on: client.shard)
+        enqueue(.respond(client.endpoint, response), on: client.shard)
         return true
     }
 
@@ -181,7 +183,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         guard client.isConnected else { return }
         open(client)
         forget(client, as: .closed)
-        enqueue(.end(client.id), on: client.shard)
+        enqueue(.end(client.endpoint), on: client.shard)
     }
 
     // MARK: Topics
@@ -190,7 +192,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     public func subscribe(_ client: Client, to topic: String) {
         loop.preconditionInEventLoop()
         guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
-        enqueue(.subscribe(client.id, topic: addSubscriber(client, to: topic)), on: client.shard)
+        enqueue(.subscribe(client.endpoint, topic: addSubscriber(client, to: topic)), on: client.shard)
     }
 
     /// Removes `topic` from what `client` receives.
@@ -198,7 +200,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         loop.preconditionInEventLoop()
         guard client.topics.remove(topic) != nil, client.state == .open else { return }
         guard let slot = removeSubscriber(client, from: topic) else { return }
-        enqueue(.unsubscribe(client.id, topic: slot), on: client.shard)
+        enqueue(.unsubscribe(client.endpoint, topic: slot), on: client.shard)
     }
 
     /// Sends `event` to every subscriber of `topic`, and keeps it in the topic's
@@ -298,16 +300,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     func receive(_ events: [HubEvent]) {
         for event in events {
             switch event {
-            case .connected(let request, let id): connected(request, id: id)
+            case .connected(let request, let id, let client): connected(request, id: id, client: client)
             case .received(let request, let exchange): received(request, exchange: exchange)
             case .disconnected(let id, let reason): disconnected(id, reason: reason)
             }
         }
     }
 
-    func connected(_ request: Request, id: Int) {
+    func connected(_ request: Request, id: Int, client clientID: Int) {
         loop.preconditionInEventLoop()
-        let client = Client(id: id, request: request, shard: shardIndex(of: id))
+        let client = Client(id: clientID, endpoint: id, request: request, shard: shardIndex(of: id))
         streams[id] = client
         logger.debug("client connected", metadata: client.logMetadata)
         application?.hub(self, didConnect: client)
@@ -346,7 +348,7 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
             logger.debug(departure == .denied ? "client denied" : "client disconnected", metadata: metadata)
         }
         client.state = .closed
-        streams[client.id] = nil
+        streams[client.endpoint] = nil
         // A pending client's topics were not counted yet (see `open`).
         if wasOpen { for topic in client.topics { removeSubscriber(client, from: topic) } }
     }

@@ -7,6 +7,8 @@ import NIOHTTP1
 /// same way for both.
 struct HubRequest {
     private(set) var id: Int?
+    /// The stream's `Client.id`, for log lines.
+    private(set) var clientID: Int?
     private(set) var path = ""
     private var holdsStreamSlot = false
     /// Whether the hub holds it as a stream client (else it is a plain request).
@@ -28,8 +30,13 @@ struct HubRequest {
         path = request.path
         isStream = kind == .stream
         switch kind {
-        case .stream: shard.tell(.connected(request, id: id))
-        case .exchange: shard.tell(.received(request, Exchange(id: id)))
+        case .stream:
+            let client = shard.newClientID()
+            clientID = client
+            shard.tell(.connected(request, id: id, client: client))
+        case .exchange:
+            clientID = nil
+            shard.tell(.received(request, Exchange(id: id)))
         }
     }
 

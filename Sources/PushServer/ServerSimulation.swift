@@ -17,6 +17,7 @@ import NIOHTTP1
     private let shardLoops: [EmbeddedEventLoop]
     private let shards: [Shard]
     private var sinks: [Int: CountingSink] = [:]
+    private let strays = StrayFrames()
     private var nextShard = 0
 
     public init(shardCount: Int = 2, configuration: PushServer.Configuration = PushServer.Configuration()) {
@@ -42,10 +43,10 @@ import NIOHTTP1
         for _ in 0..<count {
             let shard = shards[nextShard]
             nextShard = (nextShard + 1) % shards.count
-            let sink = CountingSink()
+            let sink = CountingSink(strays: strays)
             let id = shard.register(sink, options: nil)
             sinks[id] = sink
-            shard.tell(.connected(request, id: id))
+            shard.tell(.connected(request, id: id, client: shard.newClientID()))
             ids.append(id)
         }
         run()
@@ -58,7 +59,7 @@ import NIOHTTP1
             let shard = shards[id % shards.count]
             shard.unregister(id)
             shard.tell(.disconnected(id: id, reason: .peer))
-            sinks[id] = nil
+            sinks.removeValue(forKey: id)?.isGone = true
         }
         run()
     }
@@ -84,6 +85,10 @@ import NIOHTTP1
         sinks.values.reduce((0, 0)) { ($0.0 + $1.frames, $0.1 + $1.bytes) }
     }
 
+    /// Frames given to streams after they were disconnected (none, if the shards
+    /// forget a stream everywhere when it goes).
+    public var framesAfterDisconnect: Int { strays.frames }
+
     /// Frames the stream of `id` was given.
     public func frames(of id: Int) -> Int { sinks[id]?.frames ?? 0 }
 
@@ -98,11 +103,20 @@ import NIOHTTP1
 @available(*, unavailable)
 extension ServerSimulation: Sendable {}
 
+/// Frames written to streams that were gone.
+private final class StrayFrames {
+    var frames = 0
+}
+
 /// A stream that takes everything at once and counts it.
 private final class CountingSink: StreamSink {
     var isOpen = false
+    var isGone = false
     var frames = 0
     var bytes = 0
+    private let strays: StrayFrames
+
+    init(strays: StrayFrames) { self.strays = strays }
 
     func openStream(greeting: Bool) -> Bool {
         guard !isOpen else { return false }
@@ -111,6 +125,7 @@ private final class CountingSink: StreamSink {
     }
 
     func write(_ frame: Frame) -> Bool {
+        if isGone { strays.frames += 1 }
         guard isOpen else { return false }
         frames += 1
         bytes += frame.payload.readableBytes

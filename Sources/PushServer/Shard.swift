@@ -17,6 +17,8 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
     private let metrics: ServerMetrics
     /// What this loop counted since it last reported (plain integers: see `ShardTally`).
     var tally = ShardTally()
+    private let shardCount: Int
+    private var clientSerial = 0
     private var connections: [ObjectIdentifier: any ShardConnection] = [:]
     private(set) var endpoints: EndpointTable
     /// The subscribers of each topic, by its slot (`Topic`); empty for a free slot.
@@ -48,6 +50,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         self.loop = loop
         self.configuration = configuration
         self.metrics = metrics
+        self.shardCount = shardCount
         endpoints = EndpointTable(shard: index, of: shardCount)
         let tick: TimeAmount = min(.nanoseconds(configuration.heartbeat.nanoseconds / 2), .milliseconds(250))
         tickLength = max(tick, .milliseconds(10))
@@ -112,6 +115,15 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         return id
     }
 
+    /// A new `Client.id`: unique server-wide while the server runs, in the order the
+    /// loop's clients came (the loop is `id % shardCount`). Not the loop's own id
+    /// for the stream (`register`), which names a slot that is reused under new
+    /// generations, so it grows too fast for lua-cjson's digits or JavaScript's.
+    func newClientID() -> Int {
+        defer { clientSerial += 1 }
+        return clientSerial * shardCount + index
+    }
+
     /// Forgets a request: answered, ended, or its connection gone.
     func unregister(_ id: Int) {
         guard let endpoint = endpoints.remove(id) else { return }
@@ -174,7 +186,10 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
             case .broadcast(let frame):
                 write(frame, toEach: everyone)
             case .subscribe(let id, let topic):
-                guard let endpoint = endpoints[id], endpoint.subscriptions[topic] == nil else { continue }
+                // Not a stream that is ending behind what it holds: its topics are dropped.
+                guard let endpoint = endpoints[id], endpoint.isOpen, endpoint.subscriptions[topic] == nil else {
+                    continue
+                }
                 while topics.count <= topic { topics.append(SubscriberList()) }  // slots are handed out densely
                 topics[topic].add(endpoint, topic: topic)
             case .unsubscribe(let id, let topic):

@@ -29,8 +29,9 @@ enum ShardOp: Sendable {
 
 /// What a shard tells the hub, in batches, in the order it happened.
 enum HubEvent: Sendable {
-    /// A stream client's request is complete.
-    case connected(Request, id: Int)
+    /// A stream client's request is complete: `id` is the loop's for its stream,
+    /// `client` the one the script sees (`Client.id`).
+    case connected(Request, id: Int, client: Int)
     /// A plain request for a handler is complete.
     case received(Request, Exchange)
     /// A stream the hub knew is gone, and why (its peer closed, it was too slow,

@@ -7,8 +7,9 @@
 /// loops know it by (`ShardOp`): a loop finds a topic's subscribers by index, not
 /// by hashing its name. The slot is used again once the topic has none; every
 /// loop has seen its last subscriber go by then, since a loop drops a stream's
-/// subscriptions before it tells the hub the stream is gone, and the hub's own
-/// unsubscriptions reach a loop in order, before any later use of the slot.
+/// subscriptions before it tells the hub the stream is gone (and takes none for
+/// a stream that is ending), and the hub's own unsubscriptions reach a loop in
+/// order, before any later use of the slot.
 struct Topic {
     let slot: Int
     private(set) var perShard: [Int]

@@ -20,14 +20,14 @@ func simulation(size: Int) -> ServerSimulation {
     let simulation = ServerSimulation(shardCount: 2)
     let ids = simulation.connect(size)
     simulation.onHub { hub in
-        for id in ids { hub.client(id).map { hub.subscribe($0, to: "user:\(id)") } }
+        for id in ids { hub.client(atEndpoint: id).map { hub.subscribe($0, to: "user:\(id)") } }
     }
     return simulation
 }
 
 /// The hub's clients of `ids`, looked up before a measurement: a script holds its client.
 func clients(_ ids: [Int], of simulation: ServerSimulation) -> [Client] {
-    simulation.onHub { hub in ids.compactMap { hub.client($0) } }
+    simulation.onHub { hub in ids.compactMap { hub.client(atEndpoint: $0) } }
 }
 
 /// The process's resident memory in bytes (`/proc/self/statm`).
