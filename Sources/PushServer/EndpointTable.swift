@@ -8,6 +8,8 @@
 struct EndpointTable {
     private static let slotBits = 24
     private static let slotMask = (1 << slotBits) - 1
+    /// What a serial grows by when its slot is used again.
+    private static let generation = 1 << slotBits
 
     private let shard: Int
     private let shardCount: Int
@@ -49,8 +51,7 @@ struct EndpointTable {
         let serial = id / shardCount
         slots[serial & Self.slotMask] = nil
         count -= 1
-        let generation = 1 << Self.slotBits
-        if serial <= (Int.max - shard) / shardCount - generation { free.append(serial + generation) }
+        if serial <= (Int.max - shard) / shardCount - Self.generation { free.append(serial + Self.generation) }
         return endpoint
     }
 

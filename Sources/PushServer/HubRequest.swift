@@ -7,12 +7,10 @@ import NIOHTTP1
 /// same way for both.
 struct HubRequest {
     private(set) var id: Int?
-    /// The stream's `Client.id`, for log lines.
+    /// The stream's `Client.id`, for log lines; nil for a plain request.
     private(set) var clientID: Int?
     private(set) var path = ""
     private var holdsStreamSlot = false
-    /// Whether the hub holds it as a stream client (else it is a plain request).
-    private var isStream = false
 
     /// A head was taken: it holds a stream slot from now on if the router gave it one.
     mutating func headTaken(_ machine: ConnectionStateMachine) {
@@ -28,7 +26,6 @@ struct HubRequest {
         let id = shard.register(sink, options: options)
         self.id = id
         path = request.path
-        isStream = kind == .stream
         switch kind {
         case .stream:
             let client = shard.newClientID()
@@ -53,7 +50,7 @@ struct HubRequest {
     mutating func abandon(_ shard: Shard) {
         guard let id = take() else { return }
         shard.unregister(id)
-        if isStream { shard.tell(.disconnected(id: id, reason: .peer)) }
+        if clientID != nil { shard.tell(.disconnected(id: id, reason: .peer)) }
     }
 
     /// The id, now that the shard has forgotten it (it answered or ended the request itself).

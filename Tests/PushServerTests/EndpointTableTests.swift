@@ -16,6 +16,7 @@ import Testing
         // What is said to a gone id reaches nobody, even with its slot in use: the
         // stream now in it stays, and gets what is published.
         simulation.disconnect(first)
+        #expect(simulation.onHub { hub in second.compactMap { hub.client(atEndpoint: $0) } }.count == 1_000)
         let before = simulation.delivered.frames
         _ = try simulation.onHub { try $0.publish(ServerSentEvent(data: "x"), to: "/sse") }
         #expect(simulation.delivered.frames - before == 1_000, "one frame each to the streams in the slots")
