@@ -6,9 +6,11 @@ import NIOCore
 /// that is due runs in the same wake, so thousands of sleeping handlers cost one
 /// wake-up, not one scheduled task each.
 ///
-/// Deadlines are rounded up to the next millisecond (the resolution of nginx's and
-/// node's timers): timers due within the same millisecond share one wake-up and one
-/// batch of writes per I/O loop, and none fires early.
+/// A deadline is rounded up to a multiple of its leeway (`leeway(after:)`): 1% of the
+/// delay, at least a millisecond (the resolution of nginx's and node's timers) and at
+/// most 10 ms, as the kernel's timer slack and GCD's leeway let timers run late.
+/// Timers due within the same leeway share one wake-up and one batch of writes per
+/// I/O loop, and none fires early.
 final class Scheduler {
     /// A scheduled action; cancel it to make it a no-op. A reusable timer (one a
     /// task keeps for all its sleeps) is armed again with `arm(_:at:)`, without a
@@ -56,10 +58,18 @@ final class Scheduler {
     /// The loop's clock (virtual on an `EmbeddedEventLoop`).
     var now: NIODeadline { loop.now }
 
+    static let resolution: UInt64 = 1_000_000
+    static let maximumLeeway: UInt64 = 10 * resolution
+
+    /// How late a timer `delay` nanoseconds away may run: 1% of it, in whole
+    /// milliseconds, from 1 to 10. Five thousand one-second sleeps then wake the loop
+    /// a hundred times a second, not a thousand (tick5k: a quarter less CPU an event).
+    static func leeway(after delay: UInt64) -> UInt64 {
+        min(maximumLeeway, max(resolution, delay / 100 / resolution * resolution))
+    }
+
     /// Runs `action` on the loop at `deadline` (at once if it has passed, but never
     /// inside this call).
-    static let resolution: UInt64 = 1_000_000
-
     @discardableResult
     func schedule(at deadline: NIODeadline, _ action: @escaping () -> Void) -> Timer {
         let timer = Timer(reusable: false, action: action)
@@ -75,9 +85,10 @@ final class Scheduler {
     /// Arms `timer` for `deadline`, replacing any earlier arming.
     func arm(_ timer: Timer, at deadline: NIODeadline) {
         loop.preconditionInEventLoop()
-        let resolution = Self.resolution
+        let delay = deadline > now ? deadline.uptimeNanoseconds - now.uptimeNanoseconds : 0
+        let leeway = Self.leeway(after: delay)
         let deadline = NIODeadline.uptimeNanoseconds(
-            (deadline.uptimeNanoseconds + resolution - 1) / resolution * resolution)
+            (deadline.uptimeNanoseconds + leeway - 1) / leeway * leeway)
         counter += 1
         timer.generation &+= 1
         timer.isArmed = true

@@ -26,6 +26,29 @@ import Testing
         #expect(scheduler.pendingCount == 0)
     }
 
+    @Test func timersWithinTheirLeewayShareAWakeAndNoneRunsEarly() {
+        let loop = EmbeddedEventLoop()
+        let scheduler = Scheduler(loop: loop)
+        var ran: [String] = []
+        loop.advanceTime(by: .milliseconds(3))
+        scheduler.schedule(after: .milliseconds(1000)) { ran.append("1.003 s") }
+        scheduler.schedule(after: .milliseconds(1005)) { ran.append("1.008 s") }
+        scheduler.schedule(after: .milliseconds(20_000)) { ran.append("20.003 s") }
+        scheduler.schedule(after: .milliseconds(50)) { ran.append("53 ms") }
+        loop.advanceTime(to: .uptimeNanoseconds(53_000_000))
+        #expect(ran == ["53 ms"], "50 ms away: a millisecond of leeway, on time here")
+        loop.advanceTime(to: .uptimeNanoseconds(1_009_999_999))
+        #expect(ran == ["53 ms"])
+        loop.advanceTime(to: .uptimeNanoseconds(1_010_000_000))
+        #expect(ran == ["53 ms", "1.003 s", "1.008 s"], "a second away: 10 ms of leeway, one wake")
+        loop.advanceTime(to: .uptimeNanoseconds(20_009_999_999))
+        #expect(ran.count == 3, "the leeway is at most 10 ms")
+        loop.advanceTime(to: .uptimeNanoseconds(20_010_000_000))
+        #expect(ran.last == "20.003 s")
+        #expect(Scheduler.leeway(after: 500_000_000) == 5_000_000)
+        #expect(Scheduler.leeway(after: 0) == 1_000_000)
+    }
+
     @Test func anEarlierTimerRearmsTheWake() {
         let loop = EmbeddedEventLoop()
         let scheduler = Scheduler(loop: loop)
