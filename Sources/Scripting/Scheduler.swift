@@ -38,11 +38,16 @@ final class Scheduler {
 
     private struct Entry: Comparable {
         let timer: Timer
+        /// When it runs: `due` rounded up to its leeway.
         let deadline: NIODeadline
+        /// When it was asked for: the order among timers sharing a wake.
+        let due: NIODeadline
         let order: UInt64
         let generation: UInt64
 
-        static func < (a: Entry, b: Entry) -> Bool { (a.deadline, a.order) < (b.deadline, b.order) }
+        static func < (a: Entry, b: Entry) -> Bool {
+            (a.deadline, a.due, a.order) < (b.deadline, b.due, b.order)
+        }
         static func == (a: Entry, b: Entry) -> Bool { a.timer === b.timer && a.generation == b.generation }
     }
 
@@ -87,12 +92,13 @@ final class Scheduler {
         loop.preconditionInEventLoop()
         let delay = deadline > now ? deadline.uptimeNanoseconds - now.uptimeNanoseconds : 0
         let leeway = Self.leeway(after: delay)
+        let due = deadline
         let deadline = NIODeadline.uptimeNanoseconds(
             (deadline.uptimeNanoseconds + leeway - 1) / leeway * leeway)
         counter += 1
         timer.generation &+= 1
         timer.isArmed = true
-        heap.insert(Entry(timer: timer, deadline: deadline, order: counter, generation: timer.generation))
+        heap.insert(Entry(timer: timer, deadline: deadline, due: due, order: counter, generation: timer.generation))
         arm()
     }
 
