@@ -36,7 +36,7 @@ def prepare():
     subprocess.run(["cp", "-a", SHARED + "/.", WORK], check=True)
     subprocess.run(["chmod", "-R", "u+w", WORK], check=True)
     subprocess.run([os.path.join(WORK, "build.sh")], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "ssescript"], cwd=ROOT, check=True,
+    subprocess.run(["make", "-s", "release"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
 
 
