@@ -63,8 +63,8 @@ final class Scheduler {
     /// The loop's clock (virtual on an `EmbeddedEventLoop`).
     var now: NIODeadline { loop.now }
 
-    static let resolution: UInt64 = 1_000_000
-    static let maximumLeeway: UInt64 = 10 * resolution
+    private static let resolution: UInt64 = 1_000_000
+    private static let maximumLeeway: UInt64 = 10 * resolution
 
     /// How late a timer `delay` nanoseconds away may run: 1% of it, in whole
     /// milliseconds, from 1 to 10. Five thousand one-second sleeps then wake the loop
@@ -82,6 +82,13 @@ final class Scheduler {
         return timer
     }
 
+    @discardableResult
+    func schedule(after delay: TimeAmount, _ action: @escaping () -> Void) -> Timer {
+        let timer = Timer(reusable: false, action: action)
+        arm(timer, after: delay)
+        return timer
+    }
+
     /// A timer to arm again and again (see `arm(_:at:)`), running `action` each time it is due.
     func makeReusableTimer(_ action: @escaping () -> Void) -> Timer {
         Timer(reusable: true, action: action)
@@ -89,26 +96,25 @@ final class Scheduler {
 
     /// Arms `timer` for `deadline`, replacing any earlier arming.
     func arm(_ timer: Timer, at deadline: NIODeadline) {
+        let now = self.now
+        arm(timer, due: deadline, delay: deadline > now ? deadline.uptimeNanoseconds - now.uptimeNanoseconds : 0)
+    }
+
+    func arm(_ timer: Timer, after delay: TimeAmount) {
+        arm(timer, due: now + delay, delay: UInt64(max(0, delay.nanoseconds)))
+    }
+
+    /// Arms `timer` to run at `due` (`delay` from now) rounded up to its leeway: the
+    /// clock is read once per arming, by the caller.
+    private func arm(_ timer: Timer, due: NIODeadline, delay: UInt64) {
         loop.preconditionInEventLoop()
-        let delay = deadline > now ? deadline.uptimeNanoseconds - now.uptimeNanoseconds : 0
         let leeway = Self.leeway(after: delay)
-        let due = deadline
-        let deadline = NIODeadline.uptimeNanoseconds(
-            (deadline.uptimeNanoseconds + leeway - 1) / leeway * leeway)
+        let deadline = NIODeadline.uptimeNanoseconds((due.uptimeNanoseconds + leeway - 1) / leeway * leeway)
         counter += 1
         timer.generation &+= 1
         timer.isArmed = true
         heap.insert(Entry(timer: timer, deadline: deadline, due: due, order: counter, generation: timer.generation))
         arm()
-    }
-
-    func arm(_ timer: Timer, after delay: TimeAmount) {
-        arm(timer, at: now + delay)
-    }
-
-    @discardableResult
-    func schedule(after delay: TimeAmount, _ action: @escaping () -> Void) -> Timer {
-        schedule(at: now + delay, action)
     }
 
     /// Drops every timer (a script being retired). Safe from any thread: a host
