@@ -66,11 +66,9 @@ public final class PushServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(AcceptErrors(logger: logger))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
-            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try Self.setOptions(of: channel, writeBudget: budget)
                     try Self.addHandlers(
                         to: channel, shard: shardsByLoop[ObjectIdentifier(channel.eventLoop)]!, state: state)
                 }
@@ -102,6 +100,15 @@ public final class PushServer: Sendable {
                 "at most \(maxClients) streams are allowed, but the descriptor limit (ulimit -n \(DescriptorLimit.soft)) leaves room for \(capacity) connections: past them, connections are answered 503"
             )
         }
+    }
+
+    /// A new connection's options, set at once on its loop: the bootstrap's
+    /// `childChannelOption`s would chain a future for each one, on every accept.
+    static func setOptions(of channel: Channel, writeBudget budget: Int) throws {
+        guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
+        try options.setOption(.socketOption(.tcp_nodelay), value: 1)
+        try options.setOption(.writeBufferWaterMark, value: .init(low: budget / 2, high: budget))
+        try options.setOption(.recvAllocator, value: receiveBuffers)
     }
 
     /// How large a connection's receive buffer is: NIO keeps the last one for
