@@ -12,6 +12,6 @@ extension Frame {
         buffer.writeStaticString("data: ")
         buffer.writeBytes(bytes)
         buffer.writeStaticString("\n\n")
-        self.init(framing: buffer, id: nil)
+        self.init(framing: consume buffer, id: nil)
     }
 }

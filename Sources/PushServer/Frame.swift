@@ -23,7 +23,7 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + 64 + (event.data?.utf8.count ?? 0))
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         try buffer.writeServerSentEvent(event)
-        self.init(framing: buffer, id: event.id?.isEmpty == false ? event.id : nil)
+        self.init(framing: consume buffer, id: event.id?.isEmpty == false ? event.id : nil)
     }
 
     /// Frames the raw event bytes `text` (already in event-stream format). It has
@@ -32,7 +32,7 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + text.utf8.count + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         buffer.writeString(text)
-        self.init(framing: buffer, id: nil)
+        self.init(framing: consume buffer, id: nil)
     }
 
     /// Frames an event already in event-stream format (as a broker carries it),
@@ -41,20 +41,26 @@ public struct Frame: Sendable {
         var buffer = allocator.buffer(capacity: Self.headerRoom + payload.readableBytes + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
         buffer.writeImmutableBuffer(payload)
-        self.init(framing: buffer, id: id?.isEmpty == false ? id : nil)
+        self.init(framing: consume buffer, id: id?.isEmpty == false ? id : nil)
     }
 
     /// `buffer` holds `headerRoom` unused bytes, then the event: writes the chunk
     /// size before it and CRLF after it, in place, then takes the event alone as a
-    /// slice of the same storage. (Slicing first would make the writes copy the
-    /// whole storage: every frame would be held twice.)
-    init(framing buffer: ByteBuffer, id: String?) {
+    /// slice of the same storage. The buffer is consumed: had the caller kept a
+    /// reference, the first write in place would copy the whole storage (as slicing
+    /// first would), and every frame would be allocated twice.
+    init(framing buffer: consuming ByteBuffer, id: String?) {
         self.id = id
-        var buffer = buffer
         let length = buffer.writerIndex - Self.headerRoom
-        let header = String(length, radix: 16) + "\r\n"
-        let start = Self.headerRoom - header.utf8.count
-        buffer.setString(header, at: start)
+        var start = Self.headerRoom - 2
+        buffer.setStaticString("\r\n", at: start)
+        var size = length
+        repeat {
+            start -= 1
+            let digit = UInt8(truncatingIfNeeded: size & 0xF)
+            buffer.setInteger(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit, at: start)
+            size >>= 4
+        } while size > 0
         buffer.writeStaticString("\r\n")
         buffer.moveReaderIndex(to: start)
         payload = buffer.getSlice(at: Self.headerRoom, length: length)!

@@ -24,4 +24,20 @@ import Testing
             #expect(String(buffer: frame.chunked).hasSuffix(String(buffer: frame.payload) + "\r\n"))
         }
     }
+
+    /// The chunk size is written in place, digit by digit: each length is its hex.
+    @Test(arguments: [1, 9, 10, 15, 16, 255, 256, 4095, 4096, 65_536, 1_048_575])
+    func theChunkSizeIsTheEventsLengthInHex(length: Int) {
+        let frame = Frame(raw: String(repeating: "z", count: length))
+        let text = String(buffer: frame.chunked)
+        #expect(text.hasPrefix(String(length, radix: 16) + "\r\n" + "zz".prefix(min(length, 2))))
+        #expect(frame.chunked.readableBytes == String(length, radix: 16).utf8.count + 2 + length + 2)
+    }
+
+    @Test func aDataLineIsFramedAsTheGeneralEncoderFramesIt() throws {
+        let line = try #require(Array("12345 tick".utf8).withUnsafeBytes { Frame(dataLine: $0) })
+        let general = try Frame(ServerSentEvent(data: "12345 tick"))
+        #expect(String(buffer: line.chunked) == "12\r\ndata: 12345 tick\n\n\r\n")
+        #expect(String(buffer: line.chunked) == String(buffer: general.chunked))
+    }
 }
