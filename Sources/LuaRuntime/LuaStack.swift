@@ -258,13 +258,17 @@ public struct LuaStack {
     /// Pushes a userdata holding `id` and one user value (nil at first), whose metatable is
     /// the one registered as `metatable`.
     public func pushUserdata(id: Int, metatable: String) {
-        cluashim_push_iduserdata(L, Int64(id), metatable)
+        metatable.withCString { cluashim_push_iduserdata(L, Int64(id), $0) }
     }
 
     /// The id of the userdata at `index` if its metatable is the one registered as `metatable`.
+    ///
+    /// The name goes to C through `withCString`, which lends the string's own bytes:
+    /// passing the `String` as a pointer argument copies it into a new array at every
+    /// call (a quarter of the instructions of `client:send` once did that).
     public func userdataID(at index: Int32, metatable: String) -> Int? {
         var ok: Int32 = 0
-        let id = cluashim_to_iduserdata(L, index, metatable, &ok)
+        let id = metatable.withCString { cluashim_to_iduserdata(L, index, $0, &ok) }
         return ok != 0 ? Int(id) : nil
     }
 
