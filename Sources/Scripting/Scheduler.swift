@@ -57,6 +57,8 @@ final class Scheduler {
     /// The one NIO callback armed, for the earliest deadline (a callback, not a
     /// task: no promise is made per wake).
     private var wake: (callback: NIOScheduledCallback, deadline: NIODeadline)?
+    /// Running what is due: the timers its actions arm are armed for once, after.
+    private var isFiring = false
 
     init(loop: EventLoop) { self.loop = loop }
 
@@ -128,15 +130,24 @@ final class Scheduler {
     var pendingCount: Int { heap.count }
 
     private func arm() {
-        guard let first = heap.min?.deadline else { return }
+        guard !isFiring, let first = heap.min?.deadline else { return }
         if let wake, wake.deadline <= first { return }
         wake?.callback.cancel()
         // Fails only while the loop shuts down, when nothing is to run any more.
         wake = (try? loop.assumeIsolated().scheduleCallback(at: first, handler: self)).map { ($0, first) }
     }
 
+    /// Runs everything due, then arms the callback once for what is left. (Armed by
+    /// each action's sleep instead, the callback went for the next entry of the same
+    /// wake, already due: a second wake that ran nothing, and a second callback
+    /// scheduled, for every wake.)
     private func fire() {
         wake = nil
+        isFiring = true
+        defer {
+            isFiring = false
+            arm()
+        }
         let now = self.now
         while let first = heap.min, first.deadline <= now {
             let entry = heap.removeMin()
@@ -146,7 +157,6 @@ final class Scheduler {
             if !timer.isReusable { timer.action = nil }
             action()
         }
-        arm()
     }
 }
 
