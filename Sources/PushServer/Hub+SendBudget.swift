@@ -42,8 +42,8 @@ struct OutboxBudget {
 
     /// Counts an instruction going into the outbox; true when the outbox should be
     /// handed over now.
-    mutating func queued(_ op: ShardOp) -> Bool {
-        outboxBytes += op.byteCount
+    mutating func queued(bytes: Int) -> Bool {
+        outboxBytes += bytes
         return outboxBytes > outboxLimit
     }
 
@@ -92,10 +92,10 @@ extension Hub {
     /// The bytes of the instructions not yet handed to the I/O loops.
     var outboxHeldBytes: Int { outboxes.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } }
 
-    /// Counts an instruction that went into the outbox, and hands the outbox to
-    /// the I/O loops at once when it holds more than its bound.
-    func noteQueued(_ op: ShardOp) {
-        if outboxBudget.queued(op) { flush() }
+    /// Counts an instruction of `bytes` that went into the outbox, and hands the
+    /// outbox to the I/O loops at once when it holds more than its bound.
+    func noteQueued(bytes: Int) {
+        if outboxBudget.queued(bytes: bytes) { flush() }
     }
 }
 

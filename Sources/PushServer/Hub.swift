@@ -382,13 +382,16 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
 
     func shardIndex(of id: Int) -> Int { id % shards.count }
 
-    func enqueue(_ op: ShardOp, on shard: Int) {
-        outboxes[shard].append(op)
+    /// The instruction is consumed: it moves into the outbox, where a borrowed one
+    /// would be copied (a retain of each buffer of its frame).
+    func enqueue(_ op: consuming ShardOp, on shard: Int) {
+        let bytes = op.byteCount
+        outboxes[shard].append(consume op)
         if !flushScheduled {
             flushScheduled = true
             loop.execute { self.flush() }
         }
-        noteQueued(op)
+        noteQueued(bytes: bytes)
     }
 
     /// Hands every pending instruction to its I/O loop: at most one `execute` per
