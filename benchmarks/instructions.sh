@@ -1,0 +1,53 @@
+#!/bin/bash
+# The server's instructions per event, counted by callgrind (user space only, all
+# threads): repeatable where CPU time is not, to compare two builds.
+#
+#   benchmarks/instructions.sh [BINARY] [PATH] [CLIENTS]
+#   benchmarks/instructions.sh .build/release/ssescript '/tick?ms=1000' 500
+#   benchmarks/instructions.sh /tmp/old/ssescript /broadcast 300
+#
+# Serves benchmarks/ssescript/peer.lua under valgrind, opens CLIENTS streams on PATH
+# with ssebench, counts 10 s after an 8 s warm-up, and divides by the events the
+# clients read meanwhile (tick: 1 a second a client; broadcast: 10). valgrind cannot
+# read the DWARF 5 lld writes, so it runs a copy without debug information.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$ROOT/.build/release/ssescript}
+URLPATH=${2:-/tick?ms=1000}
+CLIENTS=${3:-500}
+PORT=${PORT:-18450}
+SHARED=${SSE_BENCH:-$ROOT/../shared/bench}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+[ -x "$SHARED/ssebench" ] || (cd "$SHARED" && ./build.sh >/dev/null)
+command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+objcopy --strip-debug "$BIN" "$WORK/ssescript"
+ulimit -n 20000 2>/dev/null || true
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/out" \
+    "$WORK/ssescript" serve "$ROOT/benchmarks/ssescript/peer.lua" --port "$PORT" --no-watch \
+    > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 120); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
+"$SHARED/ssebench" -u "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 -r 500 --json > "$WORK/bench.json" &
+CLIENT=$!
+sleep 8
+callgrind_control -i on "$SERVER" >/dev/null 2>&1
+START=$(date +%s%N)
+sleep 10
+callgrind_control -i off "$SERVER" >/dev/null 2>&1
+ELAPSED_NS=$(($(date +%s%N) - START))
+callgrind_control -d "$SERVER" >/dev/null 2>&1
+wait "$CLIENT"
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+python3 - "$WORK" "$ELAPSED_NS" <<'PY'
+import glob, json, re, sys
+work, elapsed = sys.argv[1], int(sys.argv[2]) / 1e9
+total = 0
+for name in glob.glob(work + "/out*"):
+    for line in open(name):
+        if line.startswith("summary:") or line.startswith("totals:"):
+            total = max(total, int(line.split()[1]))
+bench = json.load(open(work + "/bench.json"))
+events = bench["events_per_sec"] * elapsed
+print(f"instructions {total:,} over {elapsed:.1f} s, {events:,.0f} events: {total / events:,.0f} an event")
+PY
