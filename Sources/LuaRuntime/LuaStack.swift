@@ -265,7 +265,7 @@ public struct LuaStack {
     ///
     /// The name goes to C through `withCString`, which lends the string's own bytes:
     /// passing the `String` as a pointer argument copies it into a new array at every
-    /// call (a quarter of the instructions of `client:send` once did that).
+    /// call (a fifth of the instructions of `client:send` once did that).
     public func userdataID(at index: Int32, metatable: String) -> Int? {
         var ok: Int32 = 0
         let id = metatable.withCString { cluashim_to_iduserdata(L, index, $0, &ok) }
