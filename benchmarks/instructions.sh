@@ -7,7 +7,7 @@
 #   benchmarks/instructions.sh /tmp/old/ssescript /broadcast 300
 #
 # Serves benchmarks/ssescript/peer.lua under valgrind, opens CLIENTS streams on PATH
-# with ssebench, counts 10 s after an 8 s warm-up, and divides by the events the
+# with `ssescript bench` (this build's, outside valgrind), counts 10 s after an 8 s warm-up, and divides by the events the
 # clients read meanwhile (tick: 1 a second a client; broadcast: 10). valgrind cannot
 # read the DWARF 5 lld writes, so it runs a copy without debug information.
 set -euo pipefail
@@ -16,10 +16,8 @@ BIN=${1:-$ROOT/.build/release/ssescript}
 URLPATH=${2:-/tick?ms=1000}
 CLIENTS=${3:-500}
 PORT=${PORT:-18450}
-SHARED=${SSE_BENCH:-$ROOT/../shared/bench}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-[ -x "$SHARED/ssebench" ] || (cd "$SHARED" && ./build.sh >/dev/null)
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 objcopy --strip-debug "$BIN" "$WORK/ssescript"
 ulimit -n 20000 2>/dev/null || true
@@ -28,7 +26,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/out" \
     > "$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 120); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
-"$SHARED/ssebench" -u "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 -r 500 --json > "$WORK/bench.json" &
+"$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 --ramp 500 --json > "$WORK/bench.json" &
 CLIENT=$!
 sleep 8
 callgrind_control -i on "$SERVER" >/dev/null 2>&1
@@ -40,7 +38,7 @@ callgrind_control -d "$SERVER" >/dev/null 2>&1
 wait "$CLIENT"
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 python3 - "$WORK" "$ELAPSED_NS" <<'PY'
-import glob, json, re, sys
+import glob, json, sys
 work, elapsed = sys.argv[1], int(sys.argv[2]) / 1e9
 total = 0
 for name in glob.glob(work + "/out*"):

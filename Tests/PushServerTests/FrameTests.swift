@@ -29,8 +29,7 @@ import Testing
     @Test(arguments: [1, 9, 10, 15, 16, 255, 256, 4095, 4096, 65_536, 1_048_575])
     func theChunkSizeIsTheEventsLengthInHex(length: Int) {
         let frame = Frame(raw: String(repeating: "z", count: length))
-        let text = String(buffer: frame.chunked)
-        #expect(text.hasPrefix(String(length, radix: 16) + "\r\n" + "zz".prefix(min(length, 2))))
+        #expect(String(buffer: frame.chunked).hasPrefix(String(length, radix: 16) + "\r\nz"))
         #expect(frame.chunked.readableBytes == String(length, radix: 16).utf8.count + 2 + length + 2)
     }
 
