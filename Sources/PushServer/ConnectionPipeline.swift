@@ -18,7 +18,7 @@ enum ConnectionPipeline {
         let admitted = state.admitConnection(channel)
         guard let tls = state.configuration.tls else {
             guard admitted else { return try addHTTP1(to: channel, shard: shard, state: state, refusing: true) }
-            return try pipeline.addHandler(PriorKnowledgeSniffer(shard: shard, state: state))
+            return try pipeline.addHandler(DecoderSlot(shard: shard, state: state, sniffing: true))
         }
         guard admitted else { return channel.close(promise: nil) }
         try pipeline.addHandler(NIOSSLServerHandler(context: tls()))
@@ -42,21 +42,14 @@ enum ConnectionPipeline {
         channel.closeFuture.whenComplete { _ in timeout.cancel() }
     }
 
-    /// NIO's request decoder (with the head-size limit), then the connection handler
-    /// (`refusing`: one that answers `503` to whatever it is asked, then closes).
-    /// While a stream is open, the decoder sleeps (`DormantRequestDecoder`).
+    /// The decoder's slot, NIO's request decoder (with the head-size limit), then the
+    /// connection handler (`refusing`: one that answers `503` to whatever it is asked,
+    /// then closes). While a stream is open, the slot is empty (`DecoderSlot`).
     static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(DormantRequestDecoder.decoder(limits: decoderLimits(state.configuration)))
+        try pipeline.addHandler(DecoderSlot(shard: shard, state: state, sniffing: false))
+        try pipeline.addHandler(DecoderSlot.decoder(state.configuration))
         try pipeline.addHandler(HTTP1Connection(shard: shard, server: state, refusing: refusing))
-    }
-
-    /// The decoder's limits: the head-size limit for the whole head and for each header.
-    static func decoderLimits(_ configuration: PushServer.Configuration) -> NIOHTTPDecoderLimitConfiguration {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = configuration.maxHead
-        limits.maxHeaderFieldSize = configuration.maxHead
-        return limits
     }
 
     /// swift-nio-http2 with the server's settings and its flood protections, a
@@ -143,84 +136,3 @@ extension HTTP2Connection: ShardConnection {
 
 @available(*, unavailable)
 extension HTTP2Connection: Sendable {}
-
-/// In clear, a connection is HTTP/1.1 unless its first bytes are the HTTP/2
-/// connection preface (`PRI * HTTP/2.0...`: prior knowledge, as `curl
-/// --http2-prior-knowledge` and proxies speaking h2c send). It waits for enough
-/// bytes to tell, adds the handlers of the one it is, passes on what it read and
-/// steps aside. Comparing 24 constant bytes is all the protocol code here;
-/// swift-nio-http2 and NIO's HTTP/1 decoder parse the rest. A connection that
-/// sends nothing is closed after the request timeout.
-final class PriorKnowledgeSniffer: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-
-    private static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
-    private let shard: Shard
-    private let state: ServerState
-    private var buffered: ByteBuffer?
-    private var context: ChannelHandlerContext?
-    private var startTick: UInt32 = 0
-
-    init(shard: Shard, state: ServerState) {
-        self.shard = shard
-        self.state = state
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        startTick = shard.tick
-        shard.add(self)
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        shard.remove(self)
-        self.context = nil
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        if var buffered {
-            self.buffered = nil
-            buffered.writeBuffer(&bytes)
-            bytes = buffered
-        }
-        let prefix = Array(bytes.readableBytesView.prefix(Self.preface.count))
-        let isHTTP2 = prefix == Array(Self.preface.prefix(prefix.count))
-        if isHTTP2 && prefix.count < Self.preface.count {
-            buffered = bytes
-            return
-        }
-        do {
-            if isHTTP2 {
-                try ConnectionPipeline.addHTTP2(to: context.channel, shard: shard, state: state)
-            } else {
-                try ConnectionPipeline.addHTTP1(to: context.channel, shard: shard, state: state)
-            }
-        } catch {
-            return context.close(promise: nil)
-        }
-        context.fireChannelRead(wrapInboundOut(bytes))
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        shard.remove(self)
-        context.fireChannelInactive()
-    }
-}
-
-extension PriorKnowledgeSniffer: ShardConnection {
-    func hasWaited(_ ticks: UInt32, at tick: UInt32) -> Bool { tick &- startTick >= ticks }
-
-    func timeOut() { context?.close(promise: nil) }
-
-    func shutdown() -> EventLoopFuture<Void>? {
-        let closed = context?.channel.closeFuture
-        context?.close(promise: nil)
-        return closed
-    }
-}
-
-@available(*, unavailable)
-extension PriorKnowledgeSniffer: Sendable {}

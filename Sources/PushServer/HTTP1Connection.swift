@@ -80,7 +80,7 @@ final class HTTP1Connection: ChannelInboundHandler {
             let tooLarge = error == .headerOverflow
             perform(machine.parseFailed(headTooLarge: tooLarge, maxHead: server.configuration.maxHead))
         } else if case .leftoverDataWhenDone = error as? ByteToMessageDecoderError {
-            // Bytes of a next request the decoder held when it went to sleep (see `DormantRequestDecoder`).
+            // Bytes of a next request the decoder held when it went to sleep (see `DecoderSlot`).
             perform(machine.parseFailed(headTooLarge: false, maxHead: server.configuration.maxHead))
         } else {
             server.logger.debug("closing a connection after an error", metadata: ["error": "\(error)"])
@@ -143,10 +143,7 @@ final class HTTP1Connection: ChannelInboundHandler {
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
             // Nothing more to read until the stream ends, unless the client sends something.
-            if deferred.isEmpty {
-                let limits = ConnectionPipeline.decoderLimits(server.configuration)
-                DormantRequestDecoder.sleep(before: context, limits: limits)
-            }
+            if deferred.isEmpty { DecoderSlot.empty(before: context) }
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)

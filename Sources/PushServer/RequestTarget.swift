@@ -24,10 +24,10 @@ enum RequestTarget: Equatable {
 
     init(_ target: String) {
         var target = Substring(target)
-        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
         if target == "*" {
             self = .asterisk
-        } else if target.hasPrefix("/") {
+        } else if target.utf8.first == UInt8(ascii: "/") {
             self = Self.split(target)
         } else if let rest = Self.afterHTTPScheme(target) {
             // absolute-form: the authority runs to the first `/` or `?`.
@@ -52,9 +52,12 @@ enum RequestTarget: Equatable {
         return nil
     }
 
+    /// Searched byte by byte: a request target is ASCII (RFC 9112 §3.2), and walking
+    /// its `Character`s, which breaks graphemes, cost a storm's connection 4% of its
+    /// instructions (two targets each: the route's and the request's).
     private static func split(_ target: Substring) -> RequestTarget {
-        guard let mark = target.firstIndex(of: "?") else { return .path(target, query: nil) }
-        return .path(target[..<mark], query: target[target.index(after: mark)...])
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return .path(target, query: nil) }
+        return .path(target[..<mark], query: target[target.utf8.index(after: mark)...])
     }
 
     /// What follows `http://` or `https://` (the scheme in any case), or nil.

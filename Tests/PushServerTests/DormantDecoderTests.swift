@@ -6,14 +6,14 @@ import Testing
 @testable import PushServer
 
 /// An open stream's connection holds no request decoder until its client sends
-/// something (`DormantRequestDecoder`), and goes on as if it had held one.
+/// something (its `DecoderSlot` is empty), and goes on as if it had held one.
 @Suite struct DormantDecoderTests {
     private func hasDecoder(_ channel: EmbeddedChannel) -> Bool {
         (try? channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
     }
 
     private func isDormant(_ channel: EmbeddedChannel) -> Bool {
-        (try? channel.pipeline.syncOperations.handler(type: DormantRequestDecoder.self)) != nil
+        (try? channel.pipeline.syncOperations.handler(type: DecoderSlot.self))?.isEmpty == true
     }
 
     @Test func theDecoderSleepsWhileAStreamIsOpenAndWakesForTheNextRequest() throws {
