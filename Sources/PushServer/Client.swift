@@ -23,7 +23,7 @@ public final class Client {
     /// does not open it on its own. `open`, `send`, `deny` and `close` still act.
     public var isHeldPending = false
     /// The topics it receives, its path among them once open.
-    public internal(set) var topics: Set<String> = []
+    public internal(set) var topics = TopicSet()
     let shard: Int
     /// Bytes `send` queued for it since the hub last handed its outbox to the I/O loops.
     var unflushedBytes = 0

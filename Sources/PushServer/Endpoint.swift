@@ -7,7 +7,7 @@ final class Endpoint {
     let id: Int
     let sink: any StreamSink
     /// Position in each topic's subscriber list, by the topic's slot.
-    var subscriptions: [Int: Int] = [:]
+    var subscriptions = SubscriptionSlots()
     /// Position in the list of open streams, once open.
     var broadcastPosition: Int?
     /// Written to in the current batch: flushed at its end.

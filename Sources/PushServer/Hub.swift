@@ -104,15 +104,9 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
         tally.streamOpened(path: client.request.path)
         enqueue(.open(client.endpoint, greeting: greeting), on: client.shard)
         // Its path, and the topics it was subscribed to while pending (rare), in order.
-        let wanted: [String]
-        if client.topics.isEmpty {
-            wanted = [client.request.path]
-            client.topics = Set(minimumCapacity: 2)  // its path and, most often, a topic of its own: no regrowth
-            client.topics.insert(client.request.path)
-        } else {
-            wanted = client.topics.union([client.request.path]).sorted()
-            client.topics = Set(wanted)
-        }
+        let subscribedWhilePending = !client.topics.isEmpty
+        client.topics.insert(client.request.path)
+        let wanted = subscribedWhilePending ? client.topics.sorted() : [client.request.path]
         let lastEventID = client.request.lastEventID ?? ""
         for topic in wanted {
             let slot = addSubscriber(client, to: topic)
@@ -191,14 +185,14 @@ public final class Hub: @unchecked Sendable {  // confined to `loop`, asserted i
     /// Adds `topic` to what `client` receives.
     public func subscribe(_ client: Client, to topic: String) {
         loop.preconditionInEventLoop()
-        guard client.isConnected, client.topics.insert(topic).inserted, client.state == .open else { return }
+        guard client.isConnected, client.topics.insert(topic), client.state == .open else { return }
         enqueue(.subscribe(client.endpoint, topic: addSubscriber(client, to: topic)), on: client.shard)
     }
 
     /// Removes `topic` from what `client` receives.
     public func unsubscribe(_ client: Client, from topic: String) {
         loop.preconditionInEventLoop()
-        guard client.topics.remove(topic) != nil, client.state == .open else { return }
+        guard client.topics.remove(topic), client.state == .open else { return }
         guard let slot = removeSubscriber(client, from: topic) else { return }
         enqueue(.unsubscribe(client.endpoint, topic: slot), on: client.shard)
     }

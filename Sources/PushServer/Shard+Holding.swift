@@ -26,7 +26,7 @@ extension Shard {
             return endpoint.sink.endStream()
         }
         // The hub has forgotten it: nothing more is published to it; its end waits its turn.
-        for topic in endpoint.subscriptions.keys { unsubscribe(endpoint, from: topic) }
+        for (topic, _) in endpoint.subscriptions { unsubscribe(endpoint, from: topic) }
         everyone.removeOpen(endpoint)
         endpoint.held!.hold(.end, now: loop.now)
         scheduleRelease(endpoint)
