@@ -167,9 +167,8 @@ final class HTTP1Connection: ChannelInboundHandler {
     }
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
-        let remote = context?.channel.remoteAddress?.ipAddress ?? ""
-        request.forward(
-            Request(head: head, body: body, remoteAddress: remote), kind, sink: self, shard: shard, server: server)
+        let request = Request(head: head, body: body, peer: context?.channel.remoteAddress)
+        self.request.forward(request, kind, sink: self, shard: shard, server: server)
     }
 
     /// Writes `bytes`; then reads the next request, or closes.

@@ -133,7 +133,7 @@ final class HTTP2StreamConnection: ChannelInboundHandler {
 
     private func forward(_ head: HTTPRequestHead, body: ByteBuffer, _ kind: ConnectionStateMachine.Kind) {
         var forwarded = Request(
-            head: head, body: body, remoteAddress: context?.channel.parent?.remoteAddress?.ipAddress ?? "")
+            head: head, body: body, peer: context?.channel.parent?.remoteAddress)
         forwarded.protocolName = "h2"
         request.forward(forwarded, kind, sink: self, shard: shard, server: server)
     }

@@ -37,7 +37,7 @@ import NIOHTTP1
     public func connect(_ count: Int, path: String = "/sse", lastEventID: String? = nil) -> [Int] {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         if let lastEventID { head.headers.add(name: "Last-Event-ID", value: lastEventID) }
-        let request = Request(head: head, remoteAddress: "127.0.0.1")
+        let request = Request(head: head, peer: try? SocketAddress(ipAddress: "127.0.0.1", port: 0))
         var ids: [Int] = []
         ids.reserveCapacity(count)
         for _ in 0..<count {
