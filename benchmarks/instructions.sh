@@ -5,11 +5,15 @@
 #   benchmarks/instructions.sh [BINARY] [PATH] [CLIENTS]
 #   benchmarks/instructions.sh .build/release/ssescript '/tick?ms=1000' 500
 #   benchmarks/instructions.sh /tmp/old/ssescript /broadcast 300
+#   STORM=1 benchmarks/instructions.sh .build/release/ssescript /broadcast 2000
 #
 # Serves benchmarks/ssescript/peer.lua under valgrind, opens CLIENTS streams on PATH
-# with `ssescript bench` (this build's, outside valgrind), counts 10 s after an 8 s warm-up, and divides by the events the
-# clients read meanwhile (tick: 1 a second a client; broadcast: 10). valgrind cannot
-# read the DWARF 5 lld writes, so it runs a copy without debug information.
+# with `ssescript bench` (this build's, outside valgrind), counts 10 s after an 8 s
+# warm-up, and divides by the events the clients read meanwhile (tick: 1 a second a
+# client; broadcast: 10). With STORM=1, what a connection costs instead: no
+# broadcasts, the CLIENTS streams opened at once, counted from before the first
+# until 8 s later, divided by CLIENTS. valgrind cannot read the DWARF 5 lld writes,
+# so it runs a copy without debug information.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/ssescript}
@@ -21,11 +25,23 @@ trap 'rm -rf "$WORK"' EXIT
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 objcopy --strip-debug "$BIN" "$WORK/ssescript"
 ulimit -n 20000 2>/dev/null || true
+[ -n "${STORM:-}" ] && export BCAST_MS=3600000
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/out" \
     "$WORK/ssescript" serve "$ROOT/benchmarks/ssescript/peer.lua" --port "$PORT" --no-watch \
     > "$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 120); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
+if [ -n "${STORM:-}" ]; then
+    callgrind_control -i on "$SERVER" >/dev/null 2>&1
+    "$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 8 --json > "$WORK/bench.json"
+    callgrind_control -i off "$SERVER" >/dev/null 2>&1
+    callgrind_control -d "$SERVER" >/dev/null 2>&1
+    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+    total=$(grep -h '^totals:' "$WORK"/out* | awk '{ if ($2 > t) t = $2 } END { print t }')
+    opened=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["established"])' "$WORK/bench.json")
+    echo "instructions $total for $opened streams opened at once: $((total / CLIENTS)) a connection"
+    exit 0
+fi
 "$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 --ramp 500 --json > "$WORK/bench.json" &
 CLIENT=$!
 sleep 8
