@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func jitterNeverLetsAFrameOvertakeTheOneBeforeIt() {
-        var held = HeldFrames(jitter: .milliseconds(200))
+        let held = HeldFrames(jitter: .milliseconds(200))
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
         for n in 0..<200 { held.hold(.frame(Frame(raw: "data: \(n)\n\n")), now: start + .milliseconds(Int64(n))) }
         var released: [String] = []
