@@ -33,35 +33,34 @@ SERVER=$!
 for _ in $(seq 120); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
 if [ -n "${STORM:-}" ]; then
     callgrind_control -i on "$SERVER" >/dev/null 2>&1
+    START=$(date +%s%N)
     "$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 8 --json > "$WORK/bench.json"
-    callgrind_control -i off "$SERVER" >/dev/null 2>&1
-    callgrind_control -d "$SERVER" >/dev/null 2>&1
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
-    total=$(grep -h '^totals:' "$WORK"/out* | awk '{ if ($2 > t) t = $2 } END { print t }')
-    opened=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["established"])' "$WORK/bench.json")
-    echo "instructions $total for $opened streams opened at once: $((total / CLIENTS)) a connection"
-    exit 0
+else
+    "$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 --ramp 500 --json > "$WORK/bench.json" &
+    CLIENT=$!
+    sleep 8
+    callgrind_control -i on "$SERVER" >/dev/null 2>&1
+    START=$(date +%s%N)
+    sleep 10
 fi
-"$BIN" bench "http://127.0.0.1:$PORT$URLPATH" -c "$CLIENTS" -d 22 -w 8 --ramp 500 --json > "$WORK/bench.json" &
-CLIENT=$!
-sleep 8
-callgrind_control -i on "$SERVER" >/dev/null 2>&1
-START=$(date +%s%N)
-sleep 10
 callgrind_control -i off "$SERVER" >/dev/null 2>&1
 ELAPSED_NS=$(($(date +%s%N) - START))
 callgrind_control -d "$SERVER" >/dev/null 2>&1
-wait "$CLIENT"
+if [ -n "${CLIENT:-}" ]; then wait "$CLIENT"; fi
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
-python3 - "$WORK" "$ELAPSED_NS" <<'PY'
+python3 - "$WORK" "$ELAPSED_NS" "${STORM:-}" <<'PY'
 import glob, json, sys
-work, elapsed = sys.argv[1], int(sys.argv[2]) / 1e9
+work, elapsed, storm = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
 total = 0
 for name in glob.glob(work + "/out*"):
     for line in open(name):
         if line.startswith("summary:") or line.startswith("totals:"):
             total = max(total, int(line.split()[1]))
 bench = json.load(open(work + "/bench.json"))
+if storm:
+    opened = bench["established"]
+    print(f"instructions {total:,} for {opened:,} streams opened at once: {total / opened:,.0f} a connection")
+    sys.exit(0)
 events = bench["events_per_sec"] * elapsed
 print(f"instructions {total:,} over {elapsed:.1f} s, {events:,.0f} events: {total / events:,.0f} an event")
 PY

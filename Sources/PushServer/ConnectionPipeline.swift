@@ -46,8 +46,14 @@ enum ConnectionPipeline {
     /// connection handler (`refusing`: one that answers `503` to whatever it is asked,
     /// then closes). While a stream is open, the slot is empty (`DecoderSlot`).
     static func addHTTP1(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
+        try channel.pipeline.syncOperations.addHandler(DecoderSlot(shard: shard, state: state, sniffing: false))
+        try addBehindSlot(to: channel, shard: shard, state: state, refusing: refusing)
+    }
+
+    /// The decoder and the connection handler, behind the `DecoderSlot` that ends the
+    /// pipeline (added above, or the sniffing one that found HTTP/1).
+    static func addBehindSlot(to channel: Channel, shard: Shard, state: ServerState, refusing: Bool = false) throws {
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(DecoderSlot(shard: shard, state: state, sniffing: false))
         try pipeline.addHandler(DecoderSlot.decoder(state.configuration))
         try pipeline.addHandler(HTTP1Connection(shard: shard, server: state, refusing: refusing))
     }

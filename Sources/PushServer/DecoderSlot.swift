@@ -14,7 +14,7 @@ import NIOHTTP1
 ///   A connection that sends nothing is closed after the request timeout.
 /// - **decoding**: bytes go on to the decoder.
 /// - **empty**: while a stream is open and the client sends nothing, which is what an
-///   SSE client does, the connection takes the decoder out (`empty(before:)`): NIO's
+///   SSE client does, the connection takes the decoder out (`removeDecoder(before:)`): NIO's
 ///   decoder with its parser and buffers is about 1.8 KB a connection. The first
 ///   bytes the client sends (a pipelined request, or garbage) bring a new decoder
 ///   back: it gets those bytes and everything after, and the connection goes on as
@@ -112,25 +112,18 @@ final class DecoderSlot: ChannelInboundHandler {
             return
         }
         shard.remove(self)
-        if isHTTP2 {
-            do {
+        slot = .decoding
+        do {
+            if isHTTP2 {
                 try ConnectionPipeline.addHTTP2(to: context.channel, shard: shard, state: state)
-            } catch {
-                return context.close(promise: nil)
+            } else {
+                try ConnectionPipeline.addBehindSlot(to: context.channel, shard: shard, state: state)
             }
-            context.fireChannelRead(wrapInboundOut(bytes))
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        } else {
-            slot = .decoding
-            do {
-                let pipeline = context.pipeline.syncOperations
-                try pipeline.addHandler(HTTP1Connection(shard: shard, server: state), position: .after(self))
-                try pipeline.addHandler(Self.decoder(state.configuration), position: .after(self))
-            } catch {
-                return context.close(promise: nil)
-            }
-            context.fireChannelRead(wrapInboundOut(bytes))
+        } catch {
+            return context.close(promise: nil)
         }
+        context.fireChannelRead(wrapInboundOut(bytes))
+        if isHTTP2 { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
     }
 
     /// NIO's request decoder, with the server's head-size limit for the whole head and for each header.
@@ -143,9 +136,9 @@ final class DecoderSlot: ChannelInboundHandler {
                 leftOverBytesStrategy: .fireError, informationalResponseStrategy: .drop, limitConfiguration: limits))
     }
 
-    /// Takes the decoder out of `context`'s pipeline (that of the connection's
-    /// handler), its slot left empty. Does nothing if it is not there.
-    static func empty(before context: ChannelHandlerContext) {
+    /// Takes the decoder out from before `context`'s handler (the connection's), its
+    /// slot left empty. Does nothing if it is not there.
+    static func removeDecoder(before context: ChannelHandlerContext) {
         let pipeline = context.pipeline.syncOperations
         guard let slot = try? pipeline.handler(type: DecoderSlot.self),
             let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)

@@ -6,8 +6,8 @@ import NIOCore
 final class Endpoint {
     let id: Int
     let sink: any StreamSink
-    /// Position in each topic's subscriber list, by the topic's slot.
-    var subscriptions = SubscriptionSlots()
+    /// Position in each topic's subscriber list, by the topic's slot (most often one: its path).
+    var subscriptions = InlineFirstDictionary<Int, Int>()
     /// Position in the list of open streams, once open.
     var broadcastPosition: Int?
     /// Written to in the current batch: flushed at its end.

@@ -143,7 +143,7 @@ final class HTTP1Connection: ChannelInboundHandler {
                 wrapOutboundOut(wire.streamHead(keepAlive: machine.keepAlive, allocator: context.channel.allocator)),
                 promise: nil)
             // Nothing more to read until the stream ends, unless the client sends something.
-            if deferred.isEmpty { DecoderSlot.empty(before: context) }
+            if deferred.isEmpty { DecoderSlot.removeDecoder(before: context) }
         case .endStream(let next):
             request.finish(shard)
             write(wire.streamEnd, then: next)

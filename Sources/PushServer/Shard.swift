@@ -132,7 +132,7 @@ final class Shard: @unchecked Sendable {  // confined to `loop`; the hub only re
         // Taken out first: dropping them one by one from the endpoint's own
         // dictionary while walking it would copy it.
         let subscriptions = endpoint.subscriptions
-        endpoint.subscriptions = SubscriptionSlots()
+        endpoint.subscriptions = InlineFirstDictionary()
         for (topic, position) in subscriptions { removeSubscriber(at: position, of: topic) }
         everyone.removeOpen(endpoint)
     }

@@ -1,51 +1,25 @@
-/// The topics a client receives.
-///
-/// Most clients receive one, their path: it is kept inline, and the others in a
-/// set, which allocates nothing while empty. A set for the one cost each client
-/// about 130 bytes.
+/// The topics a client receives. Most clients receive one, their path, which is
+/// kept inline (`InlineFirstDictionary`).
 public struct TopicSet: Sequence {
-    /// The first topic; nil only while there is none (`others` is empty then).
-    private var first: String?
-    private var others: Set<String> = []
+    private var topics = InlineFirstDictionary<String, Void>()
 
     public init() {}
 
-    public var isEmpty: Bool { first == nil }
+    public var isEmpty: Bool { topics.isEmpty }
 
-    public func contains(_ topic: String) -> Bool {
-        first == topic || others.contains(topic)
-    }
+    public func contains(_ topic: String) -> Bool { topics[topic] != nil }
 
     /// Adds `topic`; false if it was there.
     @discardableResult
     public mutating func insert(_ topic: String) -> Bool {
-        guard let first else {
-            first = topic
-            return true
-        }
-        return first != topic && others.insert(topic).inserted
+        guard topics[topic] == nil else { return false }
+        topics[topic] = ()
+        return true
     }
 
     /// Removes `topic`; false if it was not there.
     @discardableResult
-    public mutating func remove(_ topic: String) -> Bool {
-        guard first == topic else { return others.remove(topic) != nil }
-        first = others.popFirst()
-        return true
-    }
+    public mutating func remove(_ topic: String) -> Bool { topics.removeValue(forKey: topic) != nil }
 
-    public func makeIterator() -> Iterator { Iterator(first: first, others: others.makeIterator()) }
-
-    public struct Iterator: IteratorProtocol {
-        fileprivate var first: String?
-        fileprivate var others: Set<String>.Iterator
-
-        public mutating func next() -> String? {
-            if let topic = first {
-                first = nil
-                return topic
-            }
-            return others.next()
-        }
-    }
+    public func makeIterator() -> some IteratorProtocol<String> { topics.lazy.map(\.key).makeIterator() }
 }

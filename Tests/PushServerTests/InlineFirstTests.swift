@@ -2,8 +2,8 @@ import Testing
 
 @testable import PushServer
 
-/// The two collections that keep their first member inline (a client's topics, a
-/// stream's subscription slots) behave as the set and dictionary they replace.
+/// The collections that keep their first member inline (a client's topics, a
+/// stream's subscriptions) behave as the set and dictionary they replace.
 @Suite struct InlineFirstTests {
     @Test func topicSetIsASet() {
         var topics = TopicSet()
@@ -18,15 +18,15 @@ import Testing
         #expect(topics.insert("/a") && Array(topics) == ["/a"])
     }
 
-    @Test func subscriptionSlotsAreADictionary() {
-        var slots = SubscriptionSlots()
+    @Test func inlineFirstDictionaryIsADictionary() {
+        var slots = InlineFirstDictionary<Int, Int>()
         #expect(slots[3] == nil && Array(slots).isEmpty)
         slots[3] = 0
         slots[7] = 5
         slots[9] = 2
         slots[3] = 1  // moved in its topic's list
         #expect(slots[3] == 1 && slots[7] == 5 && slots[9] == 2)
-        #expect(Dictionary(uniqueKeysWithValues: slots.map { ($0.topic, $0.position) }) == [3: 1, 7: 5, 9: 2])
+        #expect(Dictionary(uniqueKeysWithValues: slots.map { ($0.key, $0.value) }) == [3: 1, 7: 5, 9: 2])
         #expect(slots.removeValue(forKey: 3) == 1 && slots.removeValue(forKey: 3) == nil)
         #expect(slots[7] == 5 && slots[9] == 2)
         slots[7] = nil

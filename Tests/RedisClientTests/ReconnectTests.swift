@@ -42,7 +42,9 @@ import Testing
                     try await redis.send(["INCR", "n"]).value()
                 }
                 #expect(error?.description == "redis unavailable")
-                #expect(ContinuousClock.now - asked < .milliseconds(500), "refused at once, not queued")
+                // Queued, it would wait for the server, which comes back only after this loop; the
+                // bound is loose because a busy machine once took a second (500 ms failed then).
+                #expect(ContinuousClock.now - asked < .seconds(2), "refused at once, not queued")
             }
             await #expect(throws: RedisError.unavailable) { try await subscriber.subscribe("c").value() }
             try await subscriber.unsubscribe("b").value()
