@@ -7,11 +7,19 @@ extension Frame {
     /// lines and replaces invalid UTF-8. Saves making a string and an event of it.
     public init?(dataLine bytes: UnsafeRawBufferPointer, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else { return nil }
-        var buffer = allocator.buffer(capacity: Self.headerRoom + bytes.count + 10)
+        let prefix: StaticString = "data: "
+        let length = prefix.utf8CodeUnitCount + bytes.count + 2
+        var buffer = allocator.buffer(capacity: Self.headerRoom + length + 2)
         buffer.moveWriterIndex(forwardBy: Self.headerRoom)
-        buffer.writeStaticString("data: ")
-        buffer.writeBytes(bytes)
-        buffer.writeStaticString("\n\n")
+        // One copy into the buffer, not three writes that each check its bounds and uniqueness.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+            let start = out.baseAddress!
+            start.copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
+            (start + prefix.utf8CodeUnitCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            out[length - 2] = UInt8(ascii: "\n")
+            out[length - 1] = UInt8(ascii: "\n")
+            return length
+        }
         self.init(framing: consume buffer, id: nil)
     }
 }

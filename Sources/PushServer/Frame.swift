@@ -52,16 +52,21 @@ public struct Frame: Sendable {
     init(framing buffer: consuming ByteBuffer, id: String?) {
         self.id = id
         let length = buffer.writerIndex - Self.headerRoom
-        var start = Self.headerRoom - 2
-        buffer.setStaticString("\r\n", at: start)
-        var size = length
-        repeat {
-            start -= 1
-            let digit = UInt8(truncatingIfNeeded: size & 0xF)
-            buffer.setInteger(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit, at: start)
-            size >>= 4
-        } while size > 0
         buffer.writeStaticString("\r\n")
+        // The chunk size and its CRLF, in the room before the event, in one access.
+        let start = buffer.withUnsafeMutableReadableBytes { bytes in
+            var start = Self.headerRoom - 2
+            bytes[start] = UInt8(ascii: "\r")
+            bytes[start + 1] = UInt8(ascii: "\n")
+            var size = length
+            repeat {
+                start -= 1
+                let digit = UInt8(truncatingIfNeeded: size & 0xF)
+                bytes[start] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+                size >>= 4
+            } while size > 0
+            return start
+        }
         buffer.moveReaderIndex(to: start)
         payload = buffer.getSlice(at: Self.headerRoom, length: length)!
         chunked = buffer
