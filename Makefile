@@ -39,11 +39,11 @@ PY_MODULES := requests openai h2 jwt cryptography sseclient prometheus_client
 #
 # Each function has a section of its own (-function-sections, and
 # -ffunction-sections for the C targets), so that lld drops those nothing calls
-# (--gc-sections, which SwiftPM passes: 2.3 MB less code) and lays out those a
+# (--gc-sections, which SwiftPM passes: 0.8 MB less code) and lays out those a
 # server runs together, in the order of benchmarks/hot-functions.txt: the kernel
 # maps a binary's code 64 KB at a time around each page touched, and the hot code,
-# 1.4 MB of it, was spread over the whole 28 MB. A started server's memory: 5 MB
-# less (BENCHMARKS.md). benchmarks/hot-functions.sh writes the list again.
+# 1.4 MB of it, was spread over the whole 28 MB. A started server maps 4 to 5 MB
+# less of it (BENCHMARKS.md). benchmarks/hot-functions.sh writes the list again.
 HOT_FUNCTIONS := $(CURDIR)/benchmarks/hot-functions.txt
 RELEASE_SECTIONS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections
 RELEASE_LINK := -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \

@@ -4,7 +4,7 @@
 # from its start through broadcasts, per-connection timers, HTTP/2 and plain
 # requests, hottest first, as callgrind counts them. Together, they fill fewer of
 # the pages the kernel maps in 64 KB at a time around each one touched: a started
-# server holds 5 MB less of its binary (BENCHMARKS.md). Names that no longer exist
+# server maps 4 to 5 MB less of its binary (BENCHMARKS.md). Names that no longer exist
 # are ignored and new functions are laid out after these, so a stale list costs
 # memory, never correctness; run this again after large changes:
 #
