@@ -53,7 +53,9 @@ public struct Frame: Sendable {
         self.id = id
         let length = buffer.writerIndex - Self.headerRoom
         buffer.writeStaticString("\r\n")
-        // The chunk size and its CRLF, in the room before the event, in one access.
+        // The chunk size and its CRLF, in the room before the event, in one access
+        // (readable from index 0: the buffer is a fresh one).
+        assert(buffer.readerIndex == 0)
         let start = buffer.withUnsafeMutableReadableBytes { bytes in
             var start = Self.headerRoom - 2
             bytes[start] = UInt8(ascii: "\r")
