@@ -13,18 +13,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/ssescript}
 PORT=${PORT:-18490}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
-# valgrind cannot read the DWARF 5 lld writes; the symbol table is enough.
-objcopy --strip-debug "$BIN" "$WORK/ssescript"
-ulimit -n 20000 2>/dev/null || true
-valgrind --tool=callgrind --demangle=no --callgrind-out-file="$WORK/out" \
-    "$WORK/ssescript" serve "$ROOT/benchmarks/ssescript/peer.lua" --port "$PORT" --no-watch \
-    > "$WORK/server.log" 2>&1 &
-SERVER=$!
+. "$ROOT/benchmarks/callgrind-serve.sh"
+callgrind_serve --demangle=no
 URL=http://127.0.0.1:$PORT
-for _ in $(seq 120); do curl -s -o /dev/null -m 1 "$URL/" && break; sleep 0.5; done
 "$BIN" bench "$URL/broadcast" -c 1000 -d 6 > /dev/null
 "$BIN" bench "$URL/tick?ms=1000" -c 300 -d 6 --ramp 300 > /dev/null
 "$BIN" bench "$URL/broadcast" -c 50 -d 3 --http2 > /dev/null

@@ -12,25 +12,16 @@
 # warm-up, and divides by the events the clients read meanwhile (tick: 1 a second a
 # client; broadcast: 10). With STORM=1, what a connection costs instead: no
 # broadcasts, the CLIENTS streams opened at once, counted from before the first
-# until 8 s later, divided by CLIENTS. valgrind cannot read the DWARF 5 lld writes,
-# so it runs a copy without debug information.
+# until 8 s later, divided by CLIENTS.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$ROOT/.build/release/ssescript}
 URLPATH=${2:-/tick?ms=1000}
 CLIENTS=${3:-500}
 PORT=${PORT:-18450}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 2; }
-objcopy --strip-debug "$BIN" "$WORK/ssescript"
-ulimit -n 20000 2>/dev/null || true
+. "$ROOT/benchmarks/callgrind-serve.sh"
 [ -n "${STORM:-}" ] && export BCAST_MS=3600000
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/out" \
-    "$WORK/ssescript" serve "$ROOT/benchmarks/ssescript/peer.lua" --port "$PORT" --no-watch \
-    > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 120); do curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
+callgrind_serve --instr-atstart=no
 if [ -n "${STORM:-}" ]; then
     callgrind_control -i on "$SERVER" >/dev/null 2>&1
     START=$(date +%s%N)
