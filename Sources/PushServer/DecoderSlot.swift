@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// The first handler of a connection's HTTP/1 pipeline, where its request decoder
 /// is put and taken out again. It reads all the connection's bytes before the
-/// decoder does, and is in one of four states:
+/// decoder does, and is in one of three states:
 ///
 /// - **sniffing** (a clear-text connection's first bytes): HTTP/1.1, unless they are
 ///   the HTTP/2 connection preface (`PRI * HTTP/2.0...`: prior knowledge, as `curl
@@ -19,8 +19,9 @@ import NIOHTTP1
 ///   bytes the client sends (a pipelined request, or garbage) bring a new decoder
 ///   back: it gets those bytes and everything after, and the connection goes on as
 ///   if the decoder had been there all along: parts of a next request wait for the
-///   stream's end, bytes that do not parse close the connection.
-/// - **leaving**: the decoder is on its way out, and what it still decodes passes on.
+///   stream's end, bytes that do not parse close the connection. Until NIO has
+///   taken the old decoder out (a tick later, when it is not decoding), bytes still
+///   go to it.
 ///
 /// One handler for both jobs, which stays for the connection's life: a storm's
 /// connection no longer adds a dormant handler and removes a sniffer (two of its six
@@ -40,7 +41,6 @@ final class DecoderSlot: ChannelInboundHandler {
     private enum State {
         case sniffing(ByteBuffer?)
         case decoding
-        case leaving
         case empty
     }
 
@@ -84,11 +84,16 @@ final class DecoderSlot: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch slot {
-        case .decoding, .leaving:
+        case .decoding:
             context.fireChannelRead(data)
         case .empty:
+            let pipeline = context.pipeline.syncOperations
+            // The decoder taken out is still there until NIO has removed it.
+            guard (try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)) == nil else {
+                return context.fireChannelRead(data)
+            }
             do {
-                try context.pipeline.syncOperations.addHandler(Self.decoder(state.configuration), position: .after(self))
+                try pipeline.addHandler(Self.decoder(state.configuration), position: .after(self))
             } catch {
                 return context.close(promise: nil)
             }
@@ -143,13 +148,8 @@ final class DecoderSlot: ChannelInboundHandler {
         guard let slot = try? pipeline.handler(type: DecoderSlot.self),
             let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
         else { return }
-        slot.slot = .leaving
-        let removed = context.eventLoop.makePromise(of: Void.self)
-        // Whether removed or torn down with its channel, the decoder is gone.
-        removed.futureResult.assumeIsolated().whenComplete { _ in
-            if case .leaving = slot.slot { slot.slot = .empty }
-        }
-        pipeline.removeHandler(context: decoder, promise: removed)
+        slot.slot = .empty
+        pipeline.removeHandler(context: decoder, promise: nil)
     }
 }
 
